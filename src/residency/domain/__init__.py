@@ -1,0 +1,1 @@
+"""The vocabulary of the product: plain, immutable Python objects with no I/O."""
