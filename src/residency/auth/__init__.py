@@ -1,1 +1,1 @@
-"""auth"""
+"""Passwords, tokens, login throttling and role permissions."""
