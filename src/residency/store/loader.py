@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from residency.domain import program as d
 from residency.domain.calendar import AcademicYear, Block, HalfDay, Holiday
 from residency.store import models as m
+
+NO_DATE = date(1900, 1, 1)  # rotations.effective_from for a rotation with no dated versions
 
 
 class NotFound(LookupError):
@@ -97,7 +101,7 @@ def load_program(session: Session, program_id: int, year_label: str | None = Non
             off_site=r.off_site,
             half_block_allowed=r.half_block_allowed,
             is_night_float=r.is_night_float,
-            effective_from=r.effective_from,
+            effective_from=None if r.effective_from == NO_DATE else r.effective_from,
         )
         for r in _current_rotations(rows(m.Rotation), year.start)
         if len(r.pattern) == d.PATTERN_CELLS

@@ -22,6 +22,7 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    get_engine(url)  # creates the SQLite file's folder
     command.upgrade(alembic_config(url), revision)
 
 
