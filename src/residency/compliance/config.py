@@ -34,6 +34,9 @@ class EngineConfig:
     transition_activities: frozenset[str] = TRANSITION_ACTIVITIES
     self_initiated_activities: frozenset[str] = SELF_INITIATED_ACTIVITIES
     people: dict[str, PersonInfo] = field(default_factory=dict)  # PGY by date, flags; else from periods
+    # Days known to lack data per person (away rotation not imported): windows touching them are
+    # INSUFFICIENT_DATA (edge case 18), never a pass on zero hours.
+    missing_data: dict[str, tuple[tuple[date, date], ...]] = field(default_factory=dict)
     # Supervision (SUP rules run only where periods carry supervision data).
     telecom_direct_allowed: bool = False  # SUP-03: RC permits direct supervision by telecom for PGY-1
     pgy1_indirect_from: dict[str, date] = field(default_factory=dict)  # SUP-03 progression per resident

@@ -200,19 +200,34 @@ def _window_findings(plan: Plan, ctx: PersonContext, mode: Mode, statuses: bool 
     every = np.fromiter((lim.call_every for lim in lims), np.int64, len(lims))
     stats = window_stats(tl, w, cap, exc, off_per, every, plan.config.day_off_policy)
     report = (w.i1 > plan.r0) & (w.i0 < plan.r1)
-    thin = stats.eff < plan.config.min_eval_days
+    thin = (stats.eff < plan.config.min_eval_days) | (_missing_days(plan, tl.person_id, w) > 0)
     win = WindowInput(stats, ~short & ~thin & report, report)
     out: list[Finding] = []
     for rule_id in AVERAGED_RULES:
         if rule_id in plan.rules:
             out += RULES[rule_id].evaluate(ctx, win)
     if statuses:
-        out += _status_findings(ctx, stats, report & short, Status.INSUFFICIENT_HISTORY, mode)
-        out += _status_findings(ctx, stats, report & thin & ~short, Status.INSUFFICIENT_DATA, mode)
+        out += _status_findings(ctx, stats, report & short, Status.INSUFFICIENT_HISTORY, mode, plan.history_start)
+        out += _status_findings(ctx, stats, report & thin & ~short, Status.INSUFFICIENT_DATA, mode, plan.history_start)
     return out
 
 
-def _status_findings(ctx: PersonContext, stats, mask: np.ndarray, status: Status, mode: Mode) -> list[Finding]:
+def _missing_days(plan: Plan, person_id: str, w: Windows) -> np.ndarray:
+    spans = plan.config.missing_data.get(person_id, ())
+    if not spans:
+        return np.zeros(len(w), np.int64)
+    unknown = np.zeros(plan.grid.n_days, np.int64)
+    for a, b in spans:
+        lo, hi = max(plan.grid.index(a), 0), min(plan.grid.index(b) + 1, plan.grid.n_days)
+        if hi > lo:
+            unknown[lo:hi] = 1
+    prefix = np.concatenate(([0], np.cumsum(unknown)))
+    return prefix[w.i1] - prefix[w.i0]
+
+
+def _status_findings(
+    ctx: PersonContext, stats, mask: np.ndarray, status: Status, mode: Mode, history: date
+) -> list[Finding]:
     """Windows that cannot be judged. Consecutive rolling windows are reported as one span."""
     idx = [int(k) for k in np.flatnonzero(mask)]
     if not idx:
@@ -229,11 +244,12 @@ def _status_findings(ctx: PersonContext, stats, mask: np.ndarray, status: Status
         a, b = g[0], g[-1]
         d0, d1 = grid.day(int(w.i0[a])), grid.day(int(w.i1[b]) - 1)
         eff, minutes = int(stats.eff[a]), int(stats.minutes[a])
-        why = (
-            f"history before {grid.day(int(w.i0[a]))} is missing (needs {LOOK_BACK_DAYS} days of look-back)"
-            if status == Status.INSUFFICIENT_HISTORY
-            else f"{eff} non-leave day(s) < {ctx.config.min_eval_days}"
-        )
+        if status == Status.INSUFFICIENT_HISTORY:
+            why = f"no data before {history} ({LOOK_BACK_DAYS} days of look-back needed)"
+        elif eff < ctx.config.min_eval_days:
+            why = f"{eff} non-leave day(s) < {ctx.config.min_eval_days}"
+        else:
+            why = "days without data (e.g. away rotation not imported)"
         span = f"{len(g)} windows starting {grid.day(int(w.i0[a]))}..{grid.day(int(w.i0[b]))}" if len(g) > 1 else ""
         msg = f"WH-01/OFF-01/CALL-01 not evaluated over {d0}..{d1}: {why}" + (f" ({span})" if span else "")
         values = {

@@ -25,9 +25,10 @@ def weekly_hours(ctx: PersonContext, win: WindowInput) -> list[Finding]:
         label = f" ({st.windows.labels[k]})" if st.windows.labels[k] else ""
         lim = ctx.day_limits[i0]
         note = f", exception {lim.exception_id}" if exception and lim.exception_id else ""
+        digits = 2 if f"{avg:.2f}" != f"{limit_h:.2f}" else 4  # 80.0025 must not print as 80.00 > 80.00
         msg = (
-            f"{avg:.2f} h/week over {d0}..{d1}{label}: {hours(minutes):.2f} h ÷ ({eff} non-leave days ÷ 7)"
-            f" = {avg:.2f} h > {limit_h:.2f} h{note}"
+            f"{avg:.{digits}f} h/week over {d0}..{d1}{label}: {hours(minutes):.2f} h ÷ ({eff} non-leave days ÷ 7)"
+            f" = {avg:.{digits}f} h > {limit_h:.2f} h{note}"
         )
         out.append(
             ctx.finding(
