@@ -14,7 +14,12 @@ from residency.domain.schedule import Schedule
 
 
 def config_for(program: Program, data: DutyData, mode: Mode | str = Mode.ACGME) -> EngineConfig:
+    """ACGME-mode windows are rotation segments, and a year's first blocks start on its first day: they
+    need nothing from before it. Rolling and calendar-month windows that reach back before the year
+    are reported INSUFFICIENT_HISTORY."""
+    mode = Mode(mode)
     return EngineConfig(
+        history_complete=mode == Mode.ACGME,
         mode=Mode(mode),
         timezone=program.year.timezone,
         people=dict(data.people),
