@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from residency.api.deps import DbDep, Principal, PrincipalDep
 from residency.api.errors import ApiError, forbidden, not_found
-from residency.api.serialize import row_dict
+from residency.api.serialize import jsonable, row_dict
 from residency.auth.roles import Access, allows
 from residency.store import audit
 from residency.store.base import Base
@@ -251,8 +251,13 @@ def _check_unique(
             query = query.where(res.model.id != exclude_id)
         if db.execute(query).first() is not None:
             field_name = next((c for c in reversed(cols) if c != "program_id"), cols[-1])
-            shown = ", ".join(f"{c}={values.get(c)!r}" for c in cols if c != "program_id")
+            shown = ", ".join(f"{c}={jsonable(values.get(c))!r}" for c in cols if c != "program_id")
             raise ApiError(409, "duplicate", f"a {res.name} with {shown} already exists", field_name)
+
+
+def _values(row: Any) -> dict[str, Any]:
+    """Column values as Python objects (not JSON strings: PostgreSQL will not compare a date to text)."""
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
 
 
 def create_row(db: Session, res: Resource, principal: Principal, payload: BaseModel):
@@ -268,7 +273,7 @@ def create_row(db: Session, res: Resource, principal: Principal, payload: BaseMo
         if getattr(row, col.key) is None and col.default is not None and col.key not in SYSTEM_FIELDS:
             arg = col.default.arg
             setattr(row, col.key, arg(None) if callable(arg) else arg)
-    _check_unique(db, res, principal, row_dict(row) | {"program_id": principal.program_id}, None)
+    _check_unique(db, res, principal, _values(row), None)
     db.add(row)
     db.flush()
     audit.record(
@@ -317,7 +322,7 @@ def update_row(db: Session, res: Resource, principal: Principal, id_: int, paylo
     before = row_dict(row)
     for key, value in changes.items():
         setattr(row, key, value)
-    _check_unique(db, res, principal, row_dict(row), row.id)
+    _check_unique(db, res, principal, _values(row), row.id)
     db.flush()  # the version check in SQL catches an edit that raced ours
     audit.record(
         db,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
@@ -61,7 +61,7 @@ def list_programs(db: DbDep, user: UserDep) -> list[dict]:
 
 
 @router.post("", response_model=ProgramOut, status_code=201, summary="Create a program (admin)")
-def create_program(body: ProgramIn, db: DbDep, user: UserDep) -> dict:
+def create_program(body: ProgramIn, db: DbDep, user: UserDep, response: Response) -> dict:
     if user.role != Role.ADMIN:
         raise forbidden()
     _check_tz(body.timezone)
@@ -80,20 +80,27 @@ def create_program(body: ProgramIn, db: DbDep, user: UserDep) -> dict:
         after=row_dict(program),
     )
     db.commit()
+    response.headers["ETag"] = f'"{program.version}"'
     return row_dict(program)
 
 
 @router.get("/{program_id}", response_model=ProgramOut, summary="Read a program")
-def read_program(program_id: int, db: DbDep, user: UserDep) -> dict:
+def read_program(program_id: int, db: DbDep, user: UserDep, response: Response) -> dict:
     program = db.get(Program, program_id)
     if program is None or (user.role != Role.ADMIN and user.program_id != program_id):
         raise not_found("program", program_id)
+    response.headers["ETag"] = f'"{program.version}"'
     return row_dict(program)
 
 
 @router.patch("/{program_id}", response_model=ProgramOut, summary="Rename a program (admin, coordinator)")
 def update_program(
-    program_id: int, body: ProgramPatch, db: DbDep, user: UserDep, if_match: Annotated[str | None, Header()] = None
+    program_id: int,
+    body: ProgramPatch,
+    db: DbDep,
+    user: UserDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
 ) -> dict:
     program = db.get(Program, program_id)
     if program is None or (user.role != Role.ADMIN and user.program_id != program_id):
@@ -122,4 +129,5 @@ def update_program(
         after=row_dict(program),
     )
     db.commit()
+    response.headers["ETag"] = f'"{program.version}"'
     return row_dict(program)

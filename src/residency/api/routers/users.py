@@ -135,16 +135,22 @@ def create(body: UserCreate, db: DbDep, principal: AdminDep) -> dict:
 
 
 @router.get("/{user_id}", response_model=UserOut, summary="Read a user")
-def read(user_id: int, db: DbDep, principal: AdminDep) -> dict:
+def read(user_id: int, db: DbDep, principal: AdminDep, response: Response) -> dict:
     user = db.get(User, user_id)
     if user is None:
         raise not_found("user", user_id)
+    response.headers["ETag"] = f'"{user.version}"'
     return row_dict(user, HIDE)
 
 
 @router.patch("/{user_id}", response_model=UserOut, summary="Update a user (role, password, active)")
 def update(
-    user_id: int, body: UserUpdate, db: DbDep, principal: AdminDep, if_match: Annotated[str | None, Header()] = None
+    user_id: int,
+    body: UserUpdate,
+    db: DbDep,
+    principal: AdminDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
 ) -> dict:
     user = db.get(User, user_id)
     if user is None:
@@ -175,6 +181,7 @@ def update(
         reason="password reset" if password else None,
     )
     db.commit()
+    response.headers["ETag"] = f'"{user.version}"'
     return row_dict(user, HIDE)
 
 
