@@ -72,3 +72,41 @@ def of(report: Report, rule: str, status: Status | None = Status.FAIL) -> list[F
 
 def rules_found(report: Report) -> set[str]:
     return {f.rule for f in report.findings if f.status == Status.FAIL}
+
+
+def timeline_and_stats(periods: list[DutyPeriod], start: date, end: date, mode: str = "acgme", **cfg):
+    """The person's timeline and per-window sums, for tests that inspect the arithmetic itself."""
+    import numpy as np
+
+    from residency.compliance.engine import _windows, prepare
+    from residency.compliance.rules import PersonContext
+    from residency.compliance.timeline import build_timeline
+    from residency.compliance.windows import window_stats
+    from residency.domain.duty import person_info_from_periods
+
+    cfg.setdefault("history_complete", True)
+    config = EngineConfig(mode=mode, **cfg)
+    plan = prepare(periods, config, start, end)
+    tl = build_timeline(plan.grid, periods, person_info_from_periods(periods))
+    lims = plan.day_limits(tl.rotation)
+    ctx = PersonContext(tl, config, lims, plan.r0, plan.r1, plan.rules)
+    w, _ = _windows(plan, ctx, config.mode)
+    st = window_stats(
+        tl,
+        w,
+        np.array([x.weekly_cap_min for x in lims]),
+        np.array([bool(x.exception_id) for x in lims]),
+        np.array([x.days_off_per for x in lims]),
+        np.array([x.call_every for x in lims]),
+        config.day_off_policy,
+    )
+    return tl, st
+
+
+def window_rows(tl, st) -> list[tuple[date, date, int, int, int]]:
+    """(first day, last day, non-leave days, counted minutes, days off) per window."""
+    rows = []
+    for k in range(len(st.windows)):
+        first, last = tl.grid.day(int(st.windows.i0[k])), tl.grid.day(int(st.windows.i1[k]) - 1)
+        rows.append((first, last, int(st.eff[k]), int(st.minutes[k]), int(st.days_off[k])))
+    return rows

@@ -77,14 +77,16 @@ class DutyPeriod:
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise DutyPeriodError(f"{self.person_id}: start and end must carry a UTC offset")
-        if self.end <= self.start:
+        # Timestamps, not datetime subtraction: two datetimes sharing a ZoneInfo subtract as wall-clock
+        # times, which would make a 24-h call across the autumn change look 24 h long instead of 25.
+        if self.end.timestamp() <= self.start.timestamp():
             raise DutyPeriodError(f"{self.person_id}: period ends ({self.end}) before it starts ({self.start})")
         if not isinstance(self.kind, DutyKind):
             object.__setattr__(self, "kind", DutyKind(self.kind))
 
     @property
     def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
+        return int(self.end.timestamp() - self.start.timestamp()) // 60
 
     @property
     def counted(self) -> bool:
