@@ -181,6 +181,8 @@ def _windows(plan: Plan, ctx: PersonContext, mode: Mode) -> tuple[Windows, np.nd
     elif mode == Mode.ROLLING:
         lo = max(plan.r0 - LOOK_BACK_DAYS, h if complete else 0)
         w = rolling_windows(lo, plan.r1 - WINDOW_DAYS)
+        if len(w) == 0:  # fewer than 28 days from a known start: average over the days there are
+            w = Windows(Mode.ROLLING, np.array([lo]), np.array([plan.r1]), ("",), np.array([lo]))
         short = (w.i0 < h) & (not complete)
     else:
         w = month_windows(tl, h, n)
