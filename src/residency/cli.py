@@ -105,11 +105,10 @@ def demo(
 ) -> None:
     """Set up the database, load a sample program and run the main job end to end."""
     from residency.sample import build_program
-    from residency.services import summarise
+    from residency.services import store_program, summarise
     from residency.store import migrate
     from residency.store.db import session_scope
     from residency.store.models import Program
-    from residency.store.writer import save_program
 
     url = _url(database_url)
     if size not in ("small", "realistic", "large"):
@@ -122,7 +121,7 @@ def demo(
 
         row = db.scalars(select(Program).where(Program.slug == slug)).first()
         if row is None:
-            row = save_program(db, build_program(size, seed), slug)
+            row = store_program(db, build_program(size, seed), slug)
             console.print(f"loaded sample program [bold]{slug}[/bold]")
         else:
             console.print(f"sample program [bold]{slug}[/bold] already loaded")

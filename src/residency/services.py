@@ -68,3 +68,20 @@ def summarise(db: Session, program_id: int) -> ProgramSummary:
         len(program.call_pools),
         absences,
     )
+
+
+def store_program(db: Session, program, slug: str) -> m.Program:
+    """Store a whole Program; its pre-assignments (e.g. interns on orientation in block 1) become the
+    locked rotations of an initial published schedule, which every generation run keeps."""
+    from residency.domain.schedule import Schedule
+    from residency.store import schedules as store
+    from residency.store.writer import save_program
+
+    row = save_program(db, program, slug)
+    if program.block_assignments:
+        year = store.year_of(db, row.id, program.year.label)
+        initial = Schedule.empty(program)
+        initial.block_assignments = program.block_assignments
+        store.save_schedule(db, row.id, year.id, initial, status="published", name="pre-assignments",
+                            source="manual", locked_blocks=program.block_assignments)
+    return row

@@ -13,7 +13,7 @@ from prometheus_client import Counter, Histogram
 from residency import __version__, logs
 from residency.api import crud, errors
 from residency.api.resources import RESOURCES
-from residency.api.routers import actions, auth, health, programs, users
+from residency.api.routers import actions, auth, compliance, health, programs, schedule, users
 from residency.config import Settings, get_settings
 
 log = structlog.get_logger("residency.api")
@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(programs.router)
     api.include_router(users.router)
     api.include_router(actions.router)
+    api.include_router(schedule.router)
+    api.include_router(compliance.router)
     for resource in RESOURCES:
         api.include_router(crud.router_for(resource))
     app.include_router(api)

@@ -1,1 +1,1 @@
-"""jobs"""
+"""Background jobs (Celery with Redis as broker)."""

@@ -246,6 +246,8 @@ class ScheduleRun(ProgramScoped, Versioned, Timestamps, Base):
     objective: Mapped[float | None] = mapped_column(Float)
     counts: Mapped[dict] = mapped_column(default=dict)
     message: Mapped[str] = mapped_column(Text, default="")
+    # Live progress while running (layer, objective, bound, elapsed), written by the worker.
+    progress: Mapped[dict] = mapped_column(default=dict)
 
 
 class Schedule(ProgramScoped, Versioned, Timestamps, Base):
