@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from residency.cli_compliance import register as register_compliance
 from residency.config import get_settings
 
 app = typer.Typer(
@@ -142,6 +143,204 @@ def demo(
         table.add_row(f"absences {status}", str(count))
     console.print(table)
     console.print(f"database: {url}")
+
+
+ProgramOption = Annotated[str | None, typer.Option("--program", help="Program slug (default: the only one)")]
+
+
+def _program_id(db, slug: str | None) -> int:
+    from sqlalchemy import select
+
+    from residency.store.models import Program
+
+    rows = db.scalars(select(Program).order_by(Program.id)).all()
+    if slug:
+        for row in rows:
+            if row.slug == slug:
+                return row.id
+        console.print(f"[red]no program {slug!r}; known: {', '.join(r.slug for r in rows) or 'none'}[/red]")
+        raise typer.Exit(2)
+    if len(rows) != 1:
+        console.print(f"[red]{len(rows)} programs: choose one with --program ({', '.join(r.slug for r in rows)})[/red]")
+        raise typer.Exit(2)
+    return rows[0].id
+
+
+def run_generation(
+    url: str,
+    program_id: int,
+    *,
+    algorithm: str,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    publish: bool,
+    quiet: bool = False,
+) -> dict:
+    """Generate in-process with a progress bar; returns the run's counts (and publishes on request)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from residency.runs import RunError, execute_run, publish_run, request_run
+    from residency.store.db import session_scope
+
+    try:
+        with session_scope(url) as db:
+            run_id = request_run(
+                db,
+                program_id=program_id,
+                user_id=None,
+                algorithm=algorithm,
+                time_limit=time_limit,
+                seed=seed,
+                workers=workers,
+            ).id
+    except RunError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("generating", total=time_limit)
+
+        def show(info: dict) -> None:
+            desc = f"{info.get('layer', 'solving')}"
+            if info.get("objective") is not None:
+                desc += f" objective {info['objective']:.0f}"
+            if info.get("bound") is not None:
+                desc += f" bound {info['bound']:.0f}"
+            bar.update(task, description=desc, completed=min(float(info.get("elapsed", 0)), time_limit))
+
+        run = execute_run(url, run_id, on_progress=show)
+    console.print(f"run {run.id}: {run.status} — {run.message}")
+    if run.timings:
+        console.print("timings (s): " + ", ".join(f"{k} {v}" for k, v in run.timings.items()))
+    if run.status != "succeeded":
+        raise typer.Exit(1)
+    if publish:
+        if run.counts.get("violations", 0):
+            console.print("[red]not published: the draft has ACGME violations[/red]")
+            raise typer.Exit(1)
+        with session_scope(url) as db:
+            row = publish_run(db, program_id=program_id, run_id=run.id, user_id=None)
+            console.print(f"published schedule {row.id}")
+    return {"run_id": run.id, **run.counts}
+
+
+@app.command()
+def generate(
+    algorithm: Annotated[str, typer.Option(help="hybrid | cpsat | greedy | lp")] = "hybrid",
+    time_limit: Annotated[float, typer.Option(help="Seconds")] = 60.0,
+    seed: int = 0,
+    workers: int = 2,
+    publish: Annotated[bool, typer.Option("--publish", help="Publish the draft when it has no violation")] = False,
+    program: ProgramOption = None,
+    database_url: DbOption = None,
+) -> None:
+    """Generate the academic year in-process (a draft; --publish to publish it)."""
+    from residency.store.db import session_scope
+
+    url = _url(database_url)
+    with session_scope(url) as db:
+        program_id = _program_id(db, program)
+    run_generation(
+        url, program_id, algorithm=algorithm, time_limit=time_limit, seed=seed, workers=workers, publish=publish
+    )
+
+
+@app.command()
+def validate(
+    from_: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD)")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD)")] = None,
+    mode: Annotated[str, typer.Option(help="acgme | rolling | calendar_month")] = "acgme",
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    schedule_id: Annotated[int | None, typer.Option(help="A draft (default: the published schedule)")] = None,
+    program: ProgramOption = None,
+    database_url: DbOption = None,
+) -> None:
+    """Check the stored schedule against the ACGME rules; exit 1 on any violation."""
+    import json
+    from datetime import date
+
+    from residency.compliance.render import render_report
+    from residency.store.db import session_scope
+    from residency.views import ViewError, compliance_report, current
+
+    if mode not in ("acgme", "rolling", "calendar_month") or fmt not in ("table", "json"):
+        console.print("[red]--mode must be acgme|rolling|calendar_month and --format table|json[/red]")
+        raise typer.Exit(2)
+    try:
+        start = date.fromisoformat(from_) if from_ else None
+        end = date.fromisoformat(to) if to else None
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    with session_scope(_url(database_url)) as db:
+        try:
+            cur = current(db, _program_id(db, program), schedule_id)
+            report = compliance_report(cur, mode=mode, start=start, end=end)
+        except ViewError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(2) from exc
+    if fmt == "json":
+        print(json.dumps(report.to_dict(), indent=1))
+    else:
+        print(render_report(report))
+    raise typer.Exit(1 if report.has_violations else 0)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="duty-csv")] = "duty-csv",
+    out: Annotated[str, typer.Option("--out", help="Output file")] = "duty-periods.csv",
+    schedule_id: Annotated[int | None, typer.Option(help="A draft (default: the published schedule)")] = None,
+    program: ProgramOption = None,
+    database_url: DbOption = None,
+) -> None:
+    """Export the stored schedule (duty-period CSV for now)."""
+    from pathlib import Path
+
+    from residency.compliance.duty_csv import write_duty_csv
+    from residency.domain.duty_periods import derive
+    from residency.store.db import session_scope
+    from residency.views import ViewError, current
+
+    if fmt != "duty-csv":
+        console.print(f"[red]unknown format {fmt!r}; available: duty-csv[/red]")
+        raise typer.Exit(2)
+    with session_scope(_url(database_url)) as db:
+        try:
+            cur = current(db, _program_id(db, program), schedule_id)
+        except ViewError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(2) from exc
+    periods = derive(cur.program, cur.schedule).periods
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(write_duty_csv(periods))
+    console.print(f"wrote {len(periods)} duty periods to {path}")
+
+
+@app.command()
+def worker(concurrency: int = 1, loglevel: str = "INFO") -> None:
+    """Start a Celery worker for background runs (Redis at REDIS_URL)."""
+    from residency.jobs.celery_app import celery_app
+
+    celery_app.worker_main(
+        [
+            "worker",
+            f"--concurrency={concurrency}",
+            f"--loglevel={loglevel}",
+            "--pool=solo" if concurrency == 1 else "--pool=prefork",
+        ]
+    )
+
+
+register_compliance(app)
 
 
 def main() -> None:
