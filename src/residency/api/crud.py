@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, Time, and_, func, select
 from sqlalchemy.orm import Session
@@ -26,6 +26,9 @@ from residency.store.models import Schedule
 
 SYSTEM_FIELDS = ("id", "program_id", "version", "created_at", "updated_at")
 MAX_LIMIT = 500
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # the database's INTEGER
+BoundedInt = Annotated[int, Field(ge=INT_MIN, le=INT_MAX)]
+ItemId = Annotated[int, Path(ge=1, le=INT_MAX)]
 
 Validator = Callable[[Session, Principal, dict[str, Any], Any], None]
 
@@ -69,7 +72,7 @@ def _python_type(column) -> Any:
     if isinstance(t, Boolean):
         return bool
     if isinstance(t, Integer):
-        return int
+        return BoundedInt
     if isinstance(t, Float):
         return float
     if isinstance(t, DateTime):
@@ -127,7 +130,10 @@ def _parse(column, raw: str, name: str) -> Any:
                 return False
             raise ValueError
         if isinstance(t, Integer):
-            return int(raw)
+            value = int(raw)
+            if not INT_MIN <= value <= INT_MAX:
+                raise ValueError
+            return value
         if isinstance(t, Date):
             return date.fromisoformat(raw)
         choices = column.info.get("choices")
@@ -249,7 +255,9 @@ def _check_unique(
         query = select(res.model.id).where(*[getattr(res.model, c) == values.get(c) for c in cols])
         if exclude_id is not None:
             query = query.where(res.model.id != exclude_id)
-        if db.execute(query).first() is not None:
+        with db.no_autoflush:  # the pending change itself must not be flushed (IntegrityError) by this query
+            clash = db.execute(query).first()
+        if clash is not None:
             field_name = next((c for c in reversed(cols) if c != "program_id"), cols[-1])
             shown = ", ".join(f"{c}={jsonable(values.get(c))!r}" for c in cols if c != "program_id")
             raise ApiError(409, "duplicate", f"a {res.name} with {shown} already exists", field_name)
@@ -426,14 +434,14 @@ def router_for(res: Resource) -> APIRouter:
         return row_dict(row)
 
     @router.get("/{item_id}", response_model=read_schema, summary=f"Read a {res.name}")
-    def read(item_id: int, db: DbDep, principal: PrincipalDep, response: Response):
+    def read(item_id: ItemId, db: DbDep, principal: PrincipalDep, response: Response):
         row = get_row(db, res, principal, item_id)
         response.headers["ETag"] = f'"{row.version}"'
         return row_dict(row)
 
     @router.patch("/{item_id}", response_model=read_schema, summary=f"Update a {res.name}")
     def update(
-        item_id: int,
+        item_id: ItemId,
         payload: update_schema,
         db: DbDep,
         principal: PrincipalDep,  # type: ignore[valid-type]
@@ -445,7 +453,7 @@ def router_for(res: Resource) -> APIRouter:
         return row_dict(row)
 
     @router.delete("/{item_id}", status_code=204, summary=f"Delete a {res.name}")
-    def delete(item_id: int, db: DbDep, principal: PrincipalDep) -> Response:
+    def delete(item_id: ItemId, db: DbDep, principal: PrincipalDep) -> Response:
         delete_row(db, res, principal, item_id)
         return Response(status_code=204)
 
