@@ -8,6 +8,7 @@ Overlapping periods are merged before counting, so overlapped minutes count once
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -32,6 +33,7 @@ class Grid:
     first: date
     n_days: int
     midnights: np.ndarray = field(repr=False)  # int64, n_days + 1 entries
+    midnight_list: tuple[int, ...] = field(default=(), repr=False)  # same, for fast scalar bisection
 
     def day(self, i: int) -> date:
         return self.first + timedelta(days=int(i))
@@ -41,6 +43,8 @@ class Grid:
 
     def day_of(self, t: int | np.ndarray) -> int | np.ndarray:
         """Day index of an epoch minute (may be < 0 or >= n_days outside the grid)."""
+        if isinstance(t, int | np.integer):  # scalar: bisect is ~10x cheaper than a numpy call
+            return bisect_right(self.midnight_list, int(t)) - 1
         idx = np.searchsorted(self.midnights, t, side="right") - 1
         return int(idx) if np.ndim(idx) == 0 else idx
 
@@ -56,7 +60,7 @@ def make_grid(tz_name: str, first: date, last: date) -> Grid:
         [epoch_minutes(datetime.combine(first + timedelta(days=i), datetime.min.time(), tz)) for i in range(n + 1)],
         dtype=np.int64,
     )
-    return Grid(tz, first, n, mids)
+    return Grid(tz, first, n, mids, tuple(int(m) for m in mids))
 
 
 def merge_intervals(starts: np.ndarray, ends: np.ndarray, gap: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -140,6 +144,7 @@ class PersonTimeline:
     gaps_nomoon: tuple[np.ndarray, np.ndarray]
     rotation: list[str]  # rotation label per day
     data_first: int  # first day index the person has any period
+    cache: dict = field(default_factory=dict, repr=False)  # derived structures rules share (runs)
 
     @property
     def name(self) -> str:

@@ -24,7 +24,12 @@ class Run:
 
 def build_runs(tl: PersonTimeline, merge_gap: int, include_call_backs: bool = True) -> list[Run]:
     """Join counted periods that touch, overlap or lie within ``merge_gap`` minutes of each other.
-    Without call-backs (HOME-03) the runs are the *scheduled* work periods RST-01 measures gaps between."""
+    Without call-backs (HOME-03) the runs are the *scheduled* work periods RST-01 measures gaps between.
+    Cached on the timeline: several rules read the same runs."""
+    key = ("runs", merge_gap, include_call_backs)
+    hit = tl.cache.get(key)
+    if hit is not None:
+        return hit
     runs: list[Run] = []
     cur: list[int] = []
     cur_s = cur_e = 0
@@ -41,4 +46,5 @@ def build_runs(tl: PersonTimeline, merge_gap: int, include_call_backs: bool = Tr
         cur, cur_s, cur_e = [i], s, e
     if cur:
         runs.append(Run(cur_s, cur_e, tuple(cur)))
+    tl.cache[key] = runs
     return runs
