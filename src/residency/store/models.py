@@ -357,3 +357,15 @@ class AuditLog(Base):
     before: Mapped[dict | None] = mapped_column()
     after: Mapped[dict | None] = mapped_column()
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CalendarToken(ProgramScoped, Base):
+    """A revocable secret for one person's ICS subscription feed (only its SHA-256 is stored)."""
+
+    __tablename__ = "calendar_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column()
