@@ -1,8 +1,8 @@
 """ACGME compliance engine: duty periods -> explained findings. Pure: no I/O, no database.
 
-    from residency.compliance import EngineConfig, evaluate
-    report = evaluate(periods, EngineConfig(mode="rolling"), start, end)
-    report.to_dict()        # {"summary": ..., "findings": [...]}
+from residency.compliance import EngineConfig, evaluate
+report = evaluate(periods, EngineConfig(mode="rolling"), start, end)
+report.to_dict()        # {"summary": ..., "findings": [...]}
 """
 
 from residency.compliance.config import EngineConfig
