@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, Time, and_, func, select
 from sqlalchemy.orm import Session
@@ -52,6 +52,9 @@ class Resource:
     description: str = ""
     extra_filters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     before_delete: Callable[[Session, Principal, Any], None] | None = None
+    # Roles below ``write`` that ``may_write`` can let through, and for which actions; anyone else
+    # is refused (403) before the body is validated or the row looked up.
+    self_service: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def table(self):
@@ -411,6 +414,17 @@ def delete_row(db: Session, res: Resource, principal: Principal, id_: int) -> No
 # ---------------------------------------------------------------- routes
 
 
+def may_try(res: Resource, action: str):
+    """A dependency: 403 at once for a role that can never do ``action`` on this resource."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if not allows(res.write, principal.role) and action not in res.self_service.get(principal.role, ()):
+            raise forbidden()
+        return principal
+
+    return Depends(check)
+
+
 def router_for(res: Resource) -> APIRouter:
     create_schema, update_schema, read_schema, page_schema = build_schemas(res)
     router = APIRouter(prefix=res.path, tags=[res.path.strip("/")])
@@ -427,7 +441,13 @@ def router_for(res: Resource) -> APIRouter:
         params = dict(request.query_params)
         return list_rows(db, res, principal, params)
 
-    @router.post("", response_model=read_schema, status_code=201, summary=f"Create a {res.name}")
+    @router.post(
+        "",
+        response_model=read_schema,
+        status_code=201,
+        summary=f"Create a {res.name}",
+        dependencies=[may_try(res, "create")],
+    )
     def create(payload: create_schema, db: DbDep, principal: PrincipalDep, response: Response):  # type: ignore[valid-type]
         row = create_row(db, res, principal, payload)
         response.headers["ETag"] = f'"{row.version}"'
@@ -439,7 +459,9 @@ def router_for(res: Resource) -> APIRouter:
         response.headers["ETag"] = f'"{row.version}"'
         return row_dict(row)
 
-    @router.patch("/{item_id}", response_model=read_schema, summary=f"Update a {res.name}")
+    @router.patch(
+        "/{item_id}", response_model=read_schema, summary=f"Update a {res.name}", dependencies=[may_try(res, "update")]
+    )
     def update(
         item_id: ItemId,
         payload: update_schema,
@@ -452,7 +474,7 @@ def router_for(res: Resource) -> APIRouter:
         response.headers["ETag"] = f'"{row.version}"'
         return row_dict(row)
 
-    @router.delete("/{item_id}", status_code=204, summary=f"Delete a {res.name}")
+    @router.delete("/{item_id}", status_code=204, summary=f"Delete a {res.name}", dependencies=[may_try(res, "delete")])
     def delete(item_id: ItemId, db: DbDep, principal: PrincipalDep) -> Response:
         delete_row(db, res, principal, item_id)
         return Response(status_code=204)

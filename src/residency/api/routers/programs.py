@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
@@ -14,7 +14,7 @@ from residency.api.errors import ApiError, forbidden, not_found
 from residency.api.serialize import row_dict
 from residency.store import audit
 from residency.store.enums import Role
-from residency.store.models import Program
+from residency.store.models import Program, User
 
 router = APIRouter(prefix="/programs", tags=["programs"])
 
@@ -60,10 +60,20 @@ def list_programs(db: DbDep, user: UserDep) -> list[dict]:
     return [row_dict(p) for p in db.scalars(query)]
 
 
-@router.post("", response_model=ProgramOut, status_code=201, summary="Create a program (admin)")
-def create_program(body: ProgramIn, db: DbDep, user: UserDep, response: Response) -> dict:
+def _admin(user: UserDep) -> User:
     if user.role != Role.ADMIN:
         raise forbidden()
+    return user
+
+
+def _admin_or_coordinator(user: UserDep) -> User:
+    if user.role not in (Role.ADMIN, Role.COORDINATOR):
+        raise forbidden()
+    return user
+
+
+@router.post("", response_model=ProgramOut, status_code=201, summary="Create a program (admin)")
+def create_program(body: ProgramIn, db: DbDep, user: Annotated[User, Depends(_admin)], response: Response) -> dict:
     _check_tz(body.timezone)
     if db.scalar(select(func.count(Program.id)).where(Program.slug == body.slug)):
         raise ApiError(409, "duplicate", f"a program with slug {body.slug!r} exists", "slug")
@@ -98,15 +108,13 @@ def update_program(
     program_id: int,
     body: ProgramPatch,
     db: DbDep,
-    user: UserDep,
+    user: Annotated[User, Depends(_admin_or_coordinator)],
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict:
     program = db.get(Program, program_id)
     if program is None or (user.role != Role.ADMIN and user.program_id != program_id):
         raise not_found("program", program_id)
-    if user.role not in (Role.ADMIN, Role.COORDINATOR):
-        raise forbidden()
     changes = body.model_dump(exclude_unset=True)
     version = expected_version(changes.pop("version", None), if_match)
     if version != program.version:
