@@ -31,8 +31,8 @@ RESIDENT_SELF_SERVICE = {
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def routes(app) -> list[tuple[str, str]]:
-    return sorted((m.upper(), p) for p, ops in app.openapi()["paths"].items() for m in ops)
+def routes(application) -> list[tuple[str, str]]:
+    return sorted((m.upper(), p) for p, ops in application.openapi()["paths"].items() for m in ops)
 
 
 def call(client, method: str, path: str, headers: dict | None = None):
