@@ -1,0 +1,3 @@
+"""The constraint catalogue, one module per family; importing this package registers them all."""
+
+from residency.scheduling.constraints import acgme, blocks, call, grid  # noqa: F401

@@ -1,0 +1,126 @@
+"""CP-SAT plumbing shared by the layers: parameters, progress reporting, cancellation, objectives."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from residency.scheduling.catalogue import Constraint, Term
+
+Progress = Callable[[dict[str, Any]], Any]
+
+
+class Cancelled(Exception):
+    """The run was cancelled by its caller."""
+
+
+@dataclass
+class RunContext:
+    time_limit: float
+    seed: int = 0
+    workers: int = 2
+    progress: Progress | None = None
+    cancel: threading.Event | Callable[[], bool] | None = None
+    started: float = field(default_factory=time.monotonic)
+    layer: str = ""
+
+    @property
+    def deterministic(self) -> bool:
+        return self.workers == 1
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining(self) -> float:
+        return max(self.time_limit - self.elapsed(), 0.5)
+
+    def cancelled(self) -> bool:
+        c = self.cancel
+        if c is None:
+            return False
+        if isinstance(c, threading.Event):
+            return c.is_set()
+        return bool(c())
+
+    def report(self, **info: Any) -> None:
+        if self.cancelled():
+            raise Cancelled()
+        if self.progress is None:
+            return
+        info = {"layer": self.layer, "elapsed": round(self.elapsed(), 3), **info}
+        if self.progress(info) is False:
+            raise Cancelled()
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, ctx: RunContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.stopped = False
+
+    def on_solution_callback(self) -> None:
+        info = {
+            "layer": self.ctx.layer,
+            "objective": self.ObjectiveValue(),
+            "bound": self.BestObjectiveBound(),
+            "elapsed": round(self.ctx.elapsed(), 3),
+        }
+        stop = self.ctx.cancelled()
+        if not stop and self.ctx.progress is not None and self.ctx.progress(info) is False:
+            stop = True
+        if stop:
+            self.stopped = True
+            self.StopSearch()
+
+
+def solve(model: cp_model.CpModel, ctx: RunContext, budget: float) -> tuple[int, cp_model.CpSolver, bool]:
+    """Solve with the run's seed and workers. With one worker the limit is deterministic time, so the
+    same seed gives the same answer; a wall-clock guard of a few times the budget still applies."""
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.random_seed = ctx.seed
+    prm.num_workers = max(1, ctx.workers)
+    budget = max(budget, 0.2)
+    if ctx.deterministic:
+        prm.max_deterministic_time = budget
+        prm.max_time_in_seconds = budget * 4 + 5
+    else:
+        prm.max_time_in_seconds = budget
+    cb = _Callback(ctx)
+    status = solver.Solve(model, cb)
+    if cb.stopped or ctx.cancelled():
+        raise Cancelled()
+    return status, solver, status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def objective(model: cp_model.CpModel, terms: dict[str, list[Term]], constraints: dict[str, Constraint]) -> None:
+    expr = []
+    for cid, ts in terms.items():
+        w = constraints[cid].weight
+        expr += [w * c * x for c, x in ts]
+    if expr:
+        model.Minimize(sum(expr))
+
+
+def breakdown(solver: cp_model.CpSolver, terms: dict[str, list[Term]], constraints: dict[str, Constraint]) -> dict:
+    out = {}
+    for cid, ts in terms.items():
+        if not ts:
+            continue
+        raw = sum(c * solver.Value(x) for c, x in ts)
+        out[cid] = raw * constraints[cid].weight
+    return out
+
+
+STATUS = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "model_invalid",
+    cp_model.UNKNOWN: "unknown",
+}
