@@ -228,7 +228,7 @@ def test_resident_visibility(world, client, database_url):
                 "/half-day-assignments", payload | {"day": "2025-09-01", "half": "AM", "activity_id": b.activity()}
             )["id"],
             "/call-assignments": b.post(
-                "/call-assignments", payload | {"call_pool_id": b.call_pool(), "night": "2025-09-01"}
+                "/call-assignments", payload | {"call_pool_id": b.call_pool(), "night": "2025-09-02"}
             )["id"],
         }
     page = client.get(f"{API}/schedules", headers=h).json()

@@ -150,3 +150,53 @@ def test_grid_on_call_and_draft_visibility(stored, world, client, database_url):
     assert [c["person"] for c in on_call["on_call"]] == ["R2-01"]
     mine = client.get(f"/api/v1/schedule/people/{ids['people']['R1-01']}?to={program.year.start}", headers=resident)
     assert mine.status_code == 200 and len(mine.json()["rows"][0]["cells"]) == 1
+
+
+def test_manual_edit_that_creates_a_violation_needs_an_override_reason(stored, world, client, database_url):
+    program, ids = stored
+    _publish(database_url, ids)
+    h = world.headers("coordinator", ids["program"])
+    pools = {p["name"]: p["id"] for p in client.get("/api/v1/call-pools", headers=h).json()["items"]}
+    monday = program.year.start + timedelta(days=(7 - program.year.start.weekday()) % 7)
+    # a 24-hour in-house call starting 07:00 on a clinic day double-books the resident
+    payload = {
+        "schedule_id": ids["draft"],
+        "person_id": ids["people"]["R1-01"],
+        "night": monday.isoformat(),
+        "call_pool_id": pools["Resident in-house call (weekends)"],
+    }
+    refused = client.post("/api/v1/call-assignments", json=payload, headers=h)
+    assert refused.status_code == 409, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "compliance_violation" and error["field"] == "override_reason"
+    assert error["details"]["creates_violation"] is True
+    with session_scope(database_url) as db:
+        mine = db.query(m.CallAssignment).filter_by(schedule_id=ids["draft"], person_id=ids["people"]["R1-01"])
+        assert mine.count() == 0  # nothing was saved
+
+    payload["override_reason"] = "covering a sick colleague; clinic cancelled"
+    saved = client.post("/api/v1/call-assignments", json=payload, headers=h)
+    assert saved.status_code == 201, saved.text
+    body = saved.json()
+    assert body["override_reason"] == payload["override_reason"]
+    assert any(f["severity"] == "violation" for f in body["compliance"]["created"])
+    with session_scope(database_url) as db:
+        row = db.query(m.AuditLog).filter_by(entity="call_assignment", entity_id=body["id"]).one()
+        assert row.reason == payload["override_reason"]
+
+
+def test_manual_edit_without_violation_reports_its_findings(stored, world, client, database_url):
+    program, ids = stored
+    _publish(database_url, ids)
+    h = world.headers("coordinator", ids["program"])
+    cells = client.get(
+        f"/api/v1/half-day-assignments?schedule_id={ids['draft']}&person_id={ids['people']['R1-01']}"
+        f"&from={program.year.start}&to={program.year.start}",
+        headers=h,
+    ).json()["items"]
+    am = next(c for c in cells if c["half"] == "AM")
+    leave = next(a["id"] for a in client.get("/api/v1/activities?code=LV", headers=h).json()["items"])
+    r = client.patch(f"/api/v1/half-day-assignments/{am['id']}", json={"activity_id": leave, "version": 1}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["compliance"]["creates_violation"] is False
+    assert r.json()["activity_id"] == leave

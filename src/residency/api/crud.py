@@ -55,6 +55,8 @@ class Resource:
     # Roles below ``write`` that ``may_write`` can let through, and for which actions; anyone else
     # is refused (403) before the body is validated or the row looked up.
     self_service: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Checks a change before it is saved; returns what to report with the answer (or raises).
+    guard: Callable[[Session, Principal, str, dict | None, dict | None], dict[str, Any]] | None = None
 
     @property
     def table(self):
@@ -116,8 +118,11 @@ def build_schemas(res: Resource) -> tuple[type[BaseModel], ...]:
     create = create_model(f"{title}Create", __config__=strict, **create_fields)
     update = create_model(f"{title}Update", __config__=strict, **update_fields)
     read = create_model(f"{title}Read", **read_fields)
+    written = read
+    if res.guard is not None:  # writes answer with the compliance findings they create or clear
+        written = create_model(f"{title}Written", __base__=read, compliance=(dict[str, Any] | None, None))
     page = create_model(f"{title}Page", items=(list[read], ...), total=(int, ...), limit=(int, ...), offset=(int, ...))
-    return create, update, read, page
+    return create, update, read, page, written
 
 
 # ---------------------------------------------------------------- service functions
@@ -285,6 +290,7 @@ def create_row(db: Session, res: Resource, principal: Principal, payload: BaseMo
             arg = col.default.arg
             setattr(row, col.key, arg(None) if callable(arg) else arg)
     _check_unique(db, res, principal, _values(row), None)
+    outcome = _guard(db, res, principal, None, _values(row))
     db.add(row)
     db.flush()
     audit.record(
@@ -295,9 +301,25 @@ def create_row(db: Session, res: Resource, principal: Principal, payload: BaseMo
         entity_id=row.id,
         action="create",
         after=row_dict(row),
+        reason=outcome.get("override_reason") if outcome else None,
     )
     db.commit()
+    row.compliance = outcome
     return row
+
+
+def _guard(db: Session, res: Resource, principal: Principal, before: dict | None, after: dict | None):
+    if res.guard is None:
+        return None
+    with db.no_autoflush:  # the guard compares against the stored state, without this change
+        return res.guard(db, principal, res.name, before, after)
+
+
+def _out(row: Any) -> dict[str, Any]:
+    out = row_dict(row)
+    if getattr(row, "compliance", None) is not None:
+        out["compliance"] = row.compliance
+    return out
 
 
 def expected_version(body_version: int | None, if_match: str | None) -> int:
@@ -331,9 +353,11 @@ def update_row(db: Session, res: Resource, principal: Principal, id_: int, paylo
     if res.validate:
         res.validate(db, principal, changes, row)
     before = row_dict(row)
+    old_values = _values(row)
     for key, value in changes.items():
         setattr(row, key, value)
     _check_unique(db, res, principal, _values(row), row.id)
+    outcome = _guard(db, res, principal, old_values, _values(row))
     db.flush()  # the version check in SQL catches an edit that raced ours
     audit.record(
         db,
@@ -344,8 +368,10 @@ def update_row(db: Session, res: Resource, principal: Principal, id_: int, paylo
         action="update",
         before=before,
         after=row_dict(row),
+        reason=outcome.get("override_reason") if outcome else None,
     )
     db.commit()
+    row.compliance = outcome
     return row
 
 
@@ -426,7 +452,7 @@ def may_try(res: Resource, action: str):
 
 
 def router_for(res: Resource) -> APIRouter:
-    create_schema, update_schema, read_schema, page_schema = build_schemas(res)
+    create_schema, update_schema, read_schema, page_schema, written_schema = build_schemas(res)
     router = APIRouter(prefix=res.path, tags=[res.path.strip("/")])
     filters_doc = ", ".join(sorted({*res.filters, *res.extra_filters})) or "none"
     range_doc = f"; from/to on {res.date_range[0]}..{res.date_range[1]}" if res.date_range else ""
@@ -443,7 +469,7 @@ def router_for(res: Resource) -> APIRouter:
 
     @router.post(
         "",
-        response_model=read_schema,
+        response_model=written_schema,
         status_code=201,
         summary=f"Create a {res.name}",
         dependencies=[may_try(res, "create")],
@@ -451,7 +477,7 @@ def router_for(res: Resource) -> APIRouter:
     def create(payload: create_schema, db: DbDep, principal: PrincipalDep, response: Response):  # type: ignore[valid-type]
         row = create_row(db, res, principal, payload)
         response.headers["ETag"] = f'"{row.version}"'
-        return row_dict(row)
+        return _out(row)
 
     @router.get("/{item_id}", response_model=read_schema, summary=f"Read a {res.name}")
     def read(item_id: ItemId, db: DbDep, principal: PrincipalDep, response: Response):
@@ -460,7 +486,10 @@ def router_for(res: Resource) -> APIRouter:
         return row_dict(row)
 
     @router.patch(
-        "/{item_id}", response_model=read_schema, summary=f"Update a {res.name}", dependencies=[may_try(res, "update")]
+        "/{item_id}",
+        response_model=written_schema,
+        summary=f"Update a {res.name}",
+        dependencies=[may_try(res, "update")],
     )
     def update(
         item_id: ItemId,
@@ -472,7 +501,7 @@ def router_for(res: Resource) -> APIRouter:
     ):
         row = update_row(db, res, principal, item_id, payload, if_match)
         response.headers["ETag"] = f'"{row.version}"'
-        return row_dict(row)
+        return _out(row)
 
     @router.delete("/{item_id}", status_code=204, summary=f"Delete a {res.name}", dependencies=[may_try(res, "delete")])
     def delete(item_id: ItemId, db: DbDep, principal: PrincipalDep) -> Response:

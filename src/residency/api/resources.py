@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from residency.api.crud import Resource
 from residency.api.deps import Principal
+from residency.api.edit_guard import guard
 from residency.api.errors import ApiError
 from residency.auth.roles import Access
 from residency.domain.program import PATTERN_CELLS, AbsenceStatus
@@ -319,6 +320,7 @@ RESOURCES: list[Resource] = [
         "/half-day-assignments",
         published_only=True,
         validate=validate_schedule_day,
+        guard=guard,
         filters=("schedule_id", "person_id", "activity_id", "half", "source", "locked"),
         date_range=("day", "day"),
     ),
@@ -328,6 +330,7 @@ RESOURCES: list[Resource] = [
         "/call-assignments",
         published_only=True,
         validate=validate_schedule_day,
+        guard=guard,
         filters=("schedule_id", "person_id", "call_pool_id"),
         date_range=("night", "night"),
     ),
