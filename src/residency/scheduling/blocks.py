@@ -27,8 +27,10 @@ class BlockResult:
     breakdown: dict[str, float] = field(default_factory=dict)
 
 
-def build(problem: Problem, guard: Guard = no_guard) -> tuple[cp_model.CpModel, BlockVars, dict]:
-    model = cp_model.CpModel()
+def build(
+    problem: Problem, guard: Guard = no_guard, model: cp_model.CpModel | None = None
+) -> tuple[cp_model.CpModel, BlockVars, dict]:
+    model = model or cp_model.CpModel()
     residents = [p for p in problem.residents if problem.in_scope(p) or problem.keep is None]
     fixed: dict[tuple[int, int], int] = {}
     if problem.keep is not None:

@@ -30,6 +30,7 @@ class ResidentResult:
     objective: float | None = None
     bound: float | None = None
     breakdown: dict[str, float] = field(default_factory=dict)
+    uncovered: list[str] = field(default_factory=list)
 
 
 def build(
@@ -37,8 +38,9 @@ def build(
     base: Base,
     extra: dict[int, list[Window]] | None = None,
     guard: Guard = no_guard,
+    model: cp_model.CpModel | None = None,
 ) -> tuple[cp_model.CpModel, ResidentVars, dict]:
-    model = cp_model.CpModel()
+    model = model or cp_model.CpModel()
     residents = [p for p in problem.residents if problem.in_scope(p)]
     pools = [(k, c) for k, c in enumerate(problem.program.call_pools) if c in problem.resident_pools()]
     v = ResidentVars(problem, base, residents, pools, limits=day_limits(problem), guard=guard)
@@ -98,7 +100,7 @@ def solve_residents(
     objective(model, terms, constraints)
     status, solver, ok = solve(model, ctx, budget)
     if not ok:
-        return ResidentResult(STATUS.get(status, "unknown"))
+        return ResidentResult(STATUS.get(status, "unknown"), uncovered=v.uncovered)
     grid = base.grid.copy()
     off_code = problem.code(problem.options.day_off_code, "OFF", "W")
     for (p, d), x in v.off.items():
@@ -125,4 +127,5 @@ def solve_residents(
         solver.ObjectiveValue(),
         solver.BestObjectiveBound(),
         breakdown(solver, terms, constraints),
+        v.uncovered,
     )
