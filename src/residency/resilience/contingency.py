@@ -7,7 +7,8 @@ at most one requirement per unit, chosen among the unit's candidates (see ``dema
 exact bipartite b-matching per unit (``demand.match_groups``), not a heuristic.
 
 Speed comes from three facts:
-- a unit's maximum matching M keeps its size when someone outside M is removed, so N-1 only re-solves (unit, person) pairs where the person is matched in M;
+- a unit's maximum matching M keeps its size when someone outside M is removed, so N-1 only
+  re-solves (unit, person) pairs where the person is matched in M;
 - a pair (x, y) can break a unit only if one of them is matched there and the other is a candidate
   there; all other pairs are pruned without solving (``pairs_pruned``), and a unit that already fails
   for x or y alone is not re-solved for the pair;
@@ -226,7 +227,9 @@ def analyze_contingency(
     pairs_total = pairs_checked = 0
     pruned = 0
     if n2:
-        pool_keys = pairs_of if pairs_of is not None else [k for k, f in zip(demand.people, demand.faculty) if f]
+        pool_keys = (
+            pairs_of if pairs_of is not None else [k for k, f in zip(demand.people, demand.faculty, strict=True) if f]
+        )
         pool = [index[p] for p in pool_keys if p in index]
         pool_mask = 0
         for i in pool:

@@ -478,3 +478,76 @@ def short_services(unit: Unit, who: tuple[int, ...]) -> tuple[str, ...]:
             out.append(r.service)
         k += r.count
     return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A unit whose scheduled people do not fill its requirements."""
+
+    day: date
+    period: str
+    services: tuple[str, ...]
+    missing: int
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    required: int  # slots over the window
+    filled: int  # slots the people scheduled now fill (maximum matching of assigned people)
+    gaps: tuple[Gap, ...]
+
+    @property
+    def ratio(self) -> float:
+        return 1.0 if not self.required else self.filled / self.required
+
+    def by_service(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for g in self.gaps:
+            for s in g.services:
+                out[s] = out.get(s, 0) + 1
+        return out
+
+
+def scheduled_coverage(demand: Demand, first: int = 0, last: int | None = None) -> Coverage:
+    """How much of the requirement the schedule as it stands fills (no one pulled)."""
+    required = filled = 0
+    gaps = []
+    for u in demand.units(first, last):
+        got, who = match_groups(unit_groups(u, assigned_only=True))
+        required += u.slots
+        filled += got
+        if got < u.slots:
+            gaps.append(Gap(demand.day_of(u.day), PERIODS[u.period], short_services(u, who), u.slots - got))
+    return Coverage(required, filled, tuple(gaps))
+
+
+def _minutes(a, b) -> int:
+    m = (b.hour * 60 + b.minute) - (a.hour * 60 + a.minute)
+    return m if m > 0 else m + 24 * 60
+
+
+def duty_minutes(program: Program, schedule: Schedule) -> np.ndarray:
+    """int [P, D]: scheduled duty minutes per person per day — each half-day whose code counts
+    toward duty hours (not off, not leave) for its real length, plus in-house and night-float call
+    shifts on the night they start (home call is not counted, as in the compliance engine)."""
+
+    def length(pm: bool):
+        def fn(a) -> int:
+            if not a.counts_duty_hours or a.category in (ActivityCategory.OFF, ActivityCategory.LEAVE):
+                return 0
+            return _minutes(a.pm_start, a.pm_end) if pm else _minutes(a.am_start, a.am_end)
+
+        return fn
+
+    am = _code_array(program, schedule, length(False), 0, np.int32)
+    pm = _code_array(program, schedule, length(True), 0, np.int32)
+    g = _grid_index(schedule)
+    out = am[g[:, :, 0]] + pm[g[:, :, 1]]
+    pools = {p.name: p for p in program.call_pools}
+    for call in schedule.calls:
+        pool = pools.get(call.pool)
+        d = (call.night - schedule.start).days
+        if pool is None or pool.kind.value == "home" or call.person not in schedule._row or not 0 <= d < schedule.days:
+            continue
+        out[schedule.row(call.person), d] += _minutes(pool.shift_start, pool.shift_end)
+    return out
