@@ -7,13 +7,24 @@ vasectomy clinic by its only credentialed faculty member (F-03) whenever present
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
+from functools import lru_cache
 
 import numpy as np
 
 from residency.domain.calendar import HalfDay
-from residency.domain.program import AbsenceStatus, BlockAssignment, FacultyRole, PersonKind, Program
+from residency.domain.program import (
+    Absence,
+    AbsenceStatus,
+    AbsenceType,
+    BlockAssignment,
+    FacultyRole,
+    PersonKind,
+    Program,
+)
 from residency.domain.schedule import CallAssignment, Schedule
+from residency.sample import build_program
 
 EXCLUDED = {"FMO", "HILO"}
 
@@ -171,3 +182,15 @@ def realistic_schedule(program: Program) -> Schedule:
     assert not (s.grid < 0).any()
     assert all(p.kind in (PersonKind.RESIDENT, PersonKind.FACULTY) for p in program.people)
     return s
+
+
+@lru_cache(maxsize=4)
+def sample(size: str = "realistic") -> tuple[Program, Schedule]:
+    """The sample program and its built schedule (cached: treat both as read-only)."""
+    program = build_program(size, 0)
+    return program, realistic_schedule(program)
+
+
+def with_absences(program: Program, keys: list[str], start: date, end: date, status=AbsenceStatus.APPROVED) -> Program:
+    extra = tuple(Absence(k, start, end, type=AbsenceType.SICK, status=status) for k in keys)
+    return replace(program, absences=program.absences + extra)
