@@ -124,7 +124,7 @@ def build_queue(
             )
     if findings is not None:
         listed = findings.findings if isinstance(findings, Report) else list(findings)
-        for f in listed[:max_findings] if len(listed) > max_findings else listed:
+        for f in listed[:max_findings]:
             if f.status not in (Status.FAIL, Status.DATA_ERROR):
                 continue
             kind = ItemKind.VIOLATION if f.severity == Severity.VIOLATION else ItemKind.WARNING

@@ -2,8 +2,9 @@
 
 Order: demand → hubs → utilization (+ 90-day forecast) and scheduled coverage → compliance (unless
 findings are given) → cognitive queue → homeostasis and allostatic load → blast radius →
-Le Chatelier (loss of the most central faculty member) → stigmergy → sacrifice preview → fallback
-scenarios → N-1 / N-2 contingency → defense level and actions (which reads the others).
+Le Chatelier (loss of the most central faculty member) → stigmergy → N-1 / N-2 contingency over the
+horizon → defense level and actions (which reads the measurements above) → a preview of the
+load-shedding level the defense chose → the six fallback scenarios. ``timings`` records each stage.
 
 ``previous`` (an earlier report, or its ``to_dict()``) gives the homeostasis trends and the defense
 level the new one is compared with; a level change is returned as an event for the shell to store.
@@ -18,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from residency.compliance.findings import Finding, Report
+from residency.compliance.of_schedule import check_schedule
 from residency.domain.program import Program
 from residency.domain.schedule import Schedule
 from residency.resilience.blast_radius import BlastRadiusResult, analyze_blast_radius
@@ -166,8 +168,6 @@ def run_health_check(
 
     report = None
     if findings is None and run_compliance:
-        from residency.compliance.of_schedule import check_schedule
-
         report = check_schedule(program, schedule)
         findings = report
     elif isinstance(findings, Report):
