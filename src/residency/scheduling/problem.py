@@ -63,6 +63,8 @@ class Options:
     """Program policy the Program snapshot does not carry; defaults documented in docs/generation.md."""
 
     clinic_capacity: int | None = None  # residents in supervised clinic per half-day (None = no limit)
+    # Person.clinic_cap_week/block bound the faculty member's own clinic (C); True: precepting (AT) too
+    caps_count_precepting: bool = False
     fmit_weeks_target: int = 6  # faculty inpatient-teaching weeks a year (scaled to the year length)
     faculty_fmit_code: str = "FMIT"
     faculty_clinic_code: str = "C"

@@ -179,13 +179,15 @@ def _cap_periods(problem: Problem):
 
 def _clinic_codes(problem: Problem) -> set[int]:
     own = problem.cidx.get(problem.options.faculty_clinic_code)
-    return {c for c in range(len(problem.codes)) if c == own or problem.codes[c] == "AT"}
+    return {c for c in range(len(problem.codes))
+            if c == own or (problem.options.caps_count_precepting and problem.codes[c] == "AT")}  # fmt: skip
 
 
 @constraint
 class FacultyClinicCaps(Constraint):
-    """Faculty clinic half-days (precepting AT plus their own clinic) within Person.clinic_cap_week per
-    calendar week and Person.clinic_cap_block per block; PCAT (post-call) does not count."""
+    """Faculty's own clinic half-days (C) within Person.clinic_cap_week per calendar week and
+    Person.clinic_cap_block per block. Precepting (AT) counts too when
+    ``Options.caps_count_precepting``; PCAT (post-call) never does."""
 
     id = "FAC-CAP"
     title = "Faculty clinic caps per week and block"
@@ -199,8 +201,9 @@ class FacultyClinicCaps(Constraint):
                 if cap is None:
                     continue
                 for days in periods:
-                    xs = [v.at[k] for d in days for h in (0, 1) if (k := (f, d, h)) in v.at]
-                    xs += [v.own[k] for d in days for h in (0, 1) if (k := (f, d, h)) in v.own]
+                    xs = [v.own[k] for d in days for h in (0, 1) if (k := (f, d, h)) in v.own]
+                    if problem.options.caps_count_precepting:
+                        xs += [v.at[k] for d in days for h in (0, 1) if (k := (f, d, h)) in v.at]
                     if len(xs) > cap:
                         model.Add(sum(xs) <= cap)
         return []
@@ -280,8 +283,8 @@ class KeepFixedClinic(Constraint):
 
 @constraint
 class FacultyOwnClinic(Constraint):
-    """Faculty keep their own clinic up to their weekly cap: each unused clinic half-day a week (that
-    they are available for) costs a little."""
+    """Faculty keep their own clinic up to their weekly cap (each unused half-day they are available
+    for costs 2) and precept no more than needed (each AT half-day costs 1), so the rest is admin."""
 
     id = "FAC-OWN"
     title = "Faculty own clinic up to the cap"
@@ -290,15 +293,17 @@ class FacultyOwnClinic(Constraint):
     weight = 1
 
     def encode(self, model, problem, v: ClinicVars) -> list[Term]:
-        terms: list[Term] = []
+        terms: list[Term] = [(1, x) for x in v.at.values()]
         weeks = weeks_of(problem)
         for f in v.faculty:
             cap = problem.program.people[f].clinic_cap_week
             if cap is None:
                 continue
             for days in weeks:
-                xs = [v.at[k] + v.own[k] for d in days for h in (0, 1) if (k := (f, d, h)) in v.at]
+                xs = [v.own[k] for d in days for h in (0, 1) if (k := (f, d, h)) in v.own]
+                if problem.options.caps_count_precepting:
+                    xs += [v.at[k] for d in days for h in (0, 1) if (k := (f, d, h)) in v.at]
                 target = min(cap, len(xs))
                 if target:
-                    terms.append((1, target - sum(xs)))
+                    terms.append((2, target - sum(xs)))
         return terms
