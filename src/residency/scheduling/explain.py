@@ -82,7 +82,8 @@ def counting_reasons(problem: Problem) -> tuple[list[str], list[str]]:
                 f"{rot.abbreviation} holds at most {rot.max_residents}"
             )
             relax.append(
-                f"raise {rot.abbreviation}'s capacity to {len(ps)} or unlock one of {', '.join(problem.people[p] for p in ps)}"
+                f"raise {rot.abbreviation}'s capacity to {len(ps)} or unlock one of "
+                + ", ".join(problem.people[p] for p in ps)
             )
     # curriculum demand against capacity, per rotation required on its own
     for r, rot in enumerate(problem.rotations):
@@ -116,7 +117,8 @@ def counting_reasons(problem: Problem) -> tuple[list[str], list[str]]:
         total = sum(req.min_blocks for _k, req in requirements_of(problem, p))
         if total > n_blocks:
             reasons.append(
-                f"{problem.people[p]}: the PGY-{problem.pgy(p, 0)} curriculum needs {total:g} blocks, the year has {n_blocks}"
+                f"{problem.people[p]}: the PGY-{problem.pgy(p, 0)} curriculum needs {total:g} blocks,"
+                f" the year has {n_blocks}"
             )
             relax.append(f"lower PGY-{problem.pgy(p, 0)} curriculum minimums by {total - n_blocks:g} blocks")
     return reasons, relax

@@ -144,7 +144,8 @@ class DaysOff(Constraint):
                     if (p, d) in v.free and not problem.leave_day[p, d] and not problem.leave_day[p, d - 1]
                     and problem.midnight[d + 1] - problem.midnight[d] >= 1440
                 ]  # fmt: skip
-                text = f"{problem.people[p]}: one day in {per} off over {_label} ({problem.days[i0]}..{problem.days[i1 - 1]})"
+                span = f"{problem.days[i0]}..{problem.days[i1 - 1]}"
+                text = f"{problem.people[p]}: one day in {per} off over {_label} ({span})"
                 model.Add(per * sum(fs) >= eff).OnlyEnforceIf(v.guard(self.id, (p, i0, i1), text))
         return []
 
