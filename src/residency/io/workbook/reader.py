@@ -379,7 +379,8 @@ class Reader:
             pattern = anchor_pattern(tuple(codes), first_weekday, anchor)
             base, _q = strip_qualifier(title)
             match = self.matcher.match(title, group_pgy[0] if len(group_pgy) == 1 else None)
-            if match.status == "matched" and (match.score >= 1.0 or match.key not in st.new_rotations):
+            exact = match.key and {normalise(title), normalise(base)} & self.matcher.candidates[match.key].names
+            if match.status == "matched" and (exact or match.key not in st.new_rotations):
                 self.use_rotation(match.key)
                 st.add("template", "matched", title, match.key, ws.title, where, gap_note)
                 continue
