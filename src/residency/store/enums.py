@@ -32,6 +32,7 @@ class ScheduleStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     ARCHIVED = "archived"
+    FALLBACK = "fallback"  # a stored fallback schedule for a named scenario, activatable
 
 
 class RunStatus(StrEnum):

@@ -260,6 +260,7 @@ class Schedule(ProgramScoped, Versioned, Timestamps, Base):
     status: Mapped[str] = choice(ScheduleStatus, default="draft")
     name: Mapped[str] = mapped_column(String(100), default="")
     published_at: Mapped[datetime | None] = mapped_column()
+    scenario: Mapped[str | None] = mapped_column(String(64))  # a resilience fallback scenario's key
 
 
 class BlockAssignment(ProgramScoped, Versioned, Base):
@@ -369,3 +370,59 @@ class CalendarToken(ProgramScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class HealthReportRow(ProgramScoped, Base):
+    """One resilience health check, as computed (the latest drives the Prometheus gauges)."""
+
+    __tablename__ = "health_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="full")  # full | quick
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id"))
+    as_of: Mapped[date] = mapped_column(Date)
+    level: Mapped[str] = mapped_column(String(32))
+    level_number: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    report: Mapped[dict] = mapped_column(default=dict)
+
+
+class DefenseEvent(ProgramScoped, Base):
+    """A change of defense level, with why and what was done about it."""
+
+    __tablename__ = "defense_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    health_report_id: Mapped[int | None] = mapped_column(ForeignKey("health_reports.id"))
+    previous: Mapped[str | None] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(32))
+    reasons: Mapped[list] = mapped_column(default=list)
+    actions: Mapped[list] = mapped_column(default=list)
+
+
+class Notification(ProgramScoped, Base):
+    """An in-app message to one user (also e-mailed when SMTP is configured)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict] = mapped_column(default=dict)
+    read_at: Mapped[datetime | None] = mapped_column()
+    emailed_at: Mapped[datetime | None] = mapped_column()
+
+
+class ReminderSent(ProgramScoped, Base):
+    """Expiry reminders already sent, so each (item, days-before) goes out once."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("subject", "subject_id", "days_before"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(32))  # certification | credential
+    subject_id: Mapped[int] = mapped_column(Integer)
+    days_before: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
