@@ -35,6 +35,7 @@ from residency.scheduling.residents import solve_residents
 BUDGET = {"blocks": 0.15, "residents": 0.45, "faculty": 0.12, "clinic": 0.28}
 WINDOW_RULES = ("WH-01", "WH-02", "OFF-01", "OFF-02", "CALL-01")
 MAX_CUT_ROUNDS = 3
+CHECK_RESERVE = 0.03  # share of the time limit left for the final compliance check
 
 
 @dataclass
@@ -187,7 +188,8 @@ def _run(problem: Problem, ctx: RunContext, result: GenerationResult, verify: bo
     grid = res.grid.copy()
     fill_faculty_base(problem, grid, fac.fmit_weeks, fac.weeks, fac.calls)
     t = time.monotonic()
-    clinic = solve_clinic(problem, grid, base.flexible, ctx, max(ctx.time_limit - ctx.elapsed(), 1.0))
+    reserve = max(1.0, CHECK_RESERVE * ctx.time_limit)  # the compliance check and score run after
+    clinic = solve_clinic(problem, grid, base.flexible, ctx, max(ctx.time_limit - ctx.elapsed() - reserve, 1.0))
     result.layers["clinic"] = LayerReport(
         clinic.status, time.monotonic() - t, clinic.objective, clinic.bound, clinic.breakdown
     )
