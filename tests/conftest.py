@@ -15,10 +15,8 @@ from sqlalchemy.engine import make_url
 
 from residency.config import Settings
 from residency.store import migrate
-from residency.store.base import Base
-from residency.store.db import get_engine, is_sqlite, normalise_url, session_scope
-
-PASSWORD = "correct-horse-battery"
+from residency.store.db import is_sqlite, normalise_url, session_scope
+from support import PASSWORD, truncate_all  # noqa: F401  (re-exported for tests)
 
 
 def _postgres_url(worker: str) -> str | None:
@@ -45,17 +43,6 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> st
 @pytest.fixture(scope="session")
 def is_postgres(database_url: str) -> bool:
     return not is_sqlite(database_url)
-
-
-def truncate_all(url: str) -> None:
-    engine = get_engine(url)
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if is_sqlite(url):
-            for name in tables:
-                conn.execute(text(f'DELETE FROM "{name}"'))
-        else:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture()

@@ -19,6 +19,7 @@ PUBLIC = {
     ("GET", "/metrics"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
+    ("GET", "/api/v1/calendars/{token}.ics"),  # the subscription feed: its secret token is the credential
 }
 # What a resident may write: their own leave requests, and signing out.
 RESIDENT_SELF_SERVICE = {
@@ -27,6 +28,9 @@ RESIDENT_SELF_SERVICE = {
     ("DELETE", "/api/v1/absences/{item_id}"),
     ("POST", "/api/v1/absences/{absence_id}/cancel"),
     ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/calendars/tokens"),  # their own calendar feed
+    ("DELETE", "/api/v1/calendars/tokens/{token_id}"),
+    ("POST", "/api/v1/notifications/{notification_id}/read"),
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from sqlalchemy import select
 
-from conftest import PASSWORD
 from factories import API, TEST_SECRET, app, cheap_argon2  # noqa: F401
 from residency.store.db import session_scope
 from residency.store.models import RefreshToken, User
+from support import PASSWORD
 
 LOGIN = f"{API}/auth/login"
 REFRESH = f"{API}/auth/refresh"

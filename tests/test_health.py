@@ -6,9 +6,9 @@ import time
 
 from fastapi.testclient import TestClient
 
-from conftest import PASSWORD
 from factories import TEST_SECRET, app, cheap_argon2  # noqa: F401
 from residency.config import Settings
+from support import PASSWORD
 
 
 def test_live_and_ready(client):

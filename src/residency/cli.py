@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from residency.cli_compliance import register as register_compliance
+from residency.cli_io import register as register_io
 from residency.config import get_settings
 
 app = typer.Typer(
@@ -295,52 +296,121 @@ def validate(
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="duty-csv")] = "duty-csv",
-    out: Annotated[str, typer.Option("--out", help="Output file")] = "duty-periods.csv",
+    fmt: Annotated[str, typer.Option("--format", help="xlsx | csv | duty-csv | ics | json")] = "duty-csv",
+    out: Annotated[str, typer.Option("--out", help="Output file (a folder for ics without --person)")] = "export.out",
+    block: Annotated[int | None, typer.Option(help="Only this block (xlsx, csv)")] = None,
+    person: Annotated[str | None, typer.Option(help="Only this person (key, e.g. R1-01)")] = None,
     schedule_id: Annotated[int | None, typer.Option(help="A draft (default: the published schedule)")] = None,
     program: ProgramOption = None,
     database_url: DbOption = None,
 ) -> None:
-    """Export the stored schedule (duty-period CSV for now)."""
+    """Export the stored schedule: Excel block sheets, CSV, duty-period CSV, ICS calendars or a JSON backup."""
     from pathlib import Path
 
+    from residency.cli_io import FORMATS, ExportError, export_formats
     from residency.compliance.duty_csv import write_duty_csv
     from residency.domain.duty_periods import derive
     from residency.store.db import session_scope
     from residency.views import ViewError, current
 
+    url = _url(database_url)
+    path = Path(out)
+    if fmt in FORMATS:
+        with session_scope(url) as db:
+            program_id = _program_id(db, program)
+        try:
+            console.print(
+                export_formats(url, program_id, fmt, path, schedule_id=schedule_id, block=block, person=person)
+            )
+        except ExportError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        return
     if fmt != "duty-csv":
-        console.print(f"[red]unknown format {fmt!r}; available: duty-csv[/red]")
+        console.print(f"[red]unknown format {fmt!r}; available: {', '.join([*FORMATS, 'duty-csv'])}[/red]")
         raise typer.Exit(2)
-    with session_scope(_url(database_url)) as db:
+    with session_scope(url) as db:
         try:
             cur = current(db, _program_id(db, program), schedule_id)
         except ViewError as exc:
             console.print(f"[red]{exc.message}[/red]")
             raise typer.Exit(2) from exc
-    periods = derive(cur.program, cur.schedule).periods
-    path = Path(out)
+    periods = [p for p in derive(cur.program, cur.schedule).periods if person is None or p.person_id == person]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(write_duty_csv(periods))
     console.print(f"wrote {len(periods)} duty periods to {path}")
 
 
 @app.command()
-def worker(concurrency: int = 1, loglevel: str = "INFO") -> None:
+def worker(
+    concurrency: int = 1,
+    loglevel: str = "INFO",
+    beat: Annotated[bool, typer.Option("--beat", help="Also run the periodic health checks and reminders")] = False,
+) -> None:
     """Start a Celery worker for background runs (Redis at REDIS_URL)."""
     from residency.jobs.celery_app import celery_app
 
-    celery_app.worker_main(
-        [
-            "worker",
-            f"--concurrency={concurrency}",
-            f"--loglevel={loglevel}",
-            "--pool=solo" if concurrency == 1 else "--pool=prefork",
-        ]
+    argv = [
+        "worker",
+        f"--concurrency={concurrency}",
+        f"--loglevel={loglevel}",
+        "--pool=solo" if concurrency == 1 else "--pool=prefork",
+    ]
+    if beat:
+        argv.append("--beat")
+    celery_app.worker_main(argv)
+
+
+@app.command()
+def health(
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    kind: Annotated[str, typer.Option(help="full | quick")] = "full",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Day to look ahead from (default today)")] = None,
+    program: ProgramOption = None,
+    database_url: DbOption = None,
+) -> None:
+    """Run the resilience health check on the published schedule, store it and print it."""
+    import json
+    from datetime import date
+
+    from residency.health_service import run_check
+    from residency.store.db import session_scope
+    from residency.views import ViewError
+
+    settings = get_settings()
+    url = _url(database_url)
+    settings = settings.model_copy(update={"database_url": url})
+    with session_scope(url) as db:
+        try:
+            row = run_check(
+                db, settings, _program_id(db, program), kind=kind, as_of=date.fromisoformat(as_of) if as_of else None
+            )
+        except ViewError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(2) from exc
+        report, level, seconds = row.report, row.level, row.seconds
+    if fmt == "json":
+        print(json.dumps(report, indent=1, default=str))
+        return
+    table = Table(title=f"Health check as of {report['as_of']} ({seconds:.2f} s)")
+    table.add_column("analysis")
+    table.add_column("result")
+    util = report["utilization"]
+    table.add_row("defense level", f"{level}: " + "; ".join(report["defense"]["reasons"][:3]))
+    table.add_row("utilization", f"{util['rho']:.0%} ({util['level']}), bottleneck {util.get('bottleneck')}")
+    table.add_row("N-1 fatal", ", ".join(report["contingency"]["fatal_people"]) or "none")
+    table.add_row(
+        "single points of failure",
+        ", ".join(f"{c['name']} ({', '.join(c['holders'])})" for c in report["hubs"]["single_points_of_failure"][:5])
+        or "none",
     )
+    table.add_row("decision queue", f"{len(report['cognitive']['queue'].get('items', []))} item(s)")
+    table.add_row("actions", "; ".join(a.get("kind", "") for a in report["defense"]["actions"]) or "none")
+    console.print(table)
 
 
 register_compliance(app)
+register_io(app)
 
 
 def main() -> None:

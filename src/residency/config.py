@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, alias="LOGIN_MAX_FAILURES", gt=0)
     login_window_seconds: int = Field(900, alias="LOGIN_WINDOW_SECONDS", gt=0)
     login_lockout_seconds: int = Field(900, alias="LOGIN_LOCKOUT_SECONDS", gt=0)
+    smtp_host: str | None = Field(None, alias="SMTP_HOST")
+    smtp_port: int = Field(25, alias="SMTP_PORT")
+    smtp_from: str = Field("residency-scheduler@localhost", alias="SMTP_FROM")
+    smtp_user: str | None = Field(None, alias="SMTP_USER")
+    smtp_password: str | None = Field(None, alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(False, alias="SMTP_STARTTLS")
+    health_check_minutes: int = Field(15, alias="HEALTH_CHECK_MINUTES", gt=0)
     initial_admin_username: str | None = Field(None, alias="INITIAL_ADMIN_USERNAME")
     initial_admin_password: str | None = Field(None, alias="INITIAL_ADMIN_PASSWORD")
 

@@ -13,7 +13,6 @@ import openpyxl
 import pytest
 from icalendar import Calendar
 
-from conftest import truncate_all
 from residency.domain.calendar import HalfDay
 from residency.domain.program import PersonKind
 from residency.io.backup import backup, dumps, restore
@@ -28,6 +27,7 @@ from residency.store.loader import load_program
 from residency.store.writer import save_program
 from residency.views import current
 from schedule_helpers import pattern_schedule
+from support import truncate_all
 
 
 @pytest.fixture()

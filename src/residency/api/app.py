@@ -11,9 +11,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import Counter, Histogram
 
 from residency import __version__, logs
-from residency.api import crud, errors
+from residency.api import crud, errors, metrics
 from residency.api.resources import RESOURCES
-from residency.api.routers import actions, auth, compliance, health, programs, schedule, users
+from residency.api.routers import actions, auth, compliance, health, io, programs, resilience, schedule, users
 from residency.config import Settings, get_settings
 
 log = structlog.get_logger("residency.api")
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Schedules and ACGME compliance for medical residency programs.",
     )
     app.state.settings = settings
+    metrics.install(settings.database_url)
     errors.install(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(actions.router)
     api.include_router(schedule.router)
     api.include_router(compliance.router)
+    api.include_router(resilience.router)
+    api.include_router(io.router)
     for resource in RESOURCES:
         api.include_router(crud.router_for(resource))
     app.include_router(api)

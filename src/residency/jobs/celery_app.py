@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 
 from residency.config import get_settings
 
@@ -18,6 +19,19 @@ def make_celery() -> Celery:
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         timezone="UTC",
+        beat_schedule={
+            "health-quick": {
+                "task": "residency.health_check",
+                "schedule": 60.0 * settings.health_check_minutes,
+                "kwargs": {"kind": "quick"},
+            },
+            "health-full-daily": {
+                "task": "residency.health_check",
+                "schedule": crontab(hour=5, minute=0),
+                "kwargs": {"kind": "full"},
+            },
+            "expiry-reminders": {"task": "residency.reminders", "schedule": crontab(hour=6, minute=0)},
+        },
     )
     return app
 

@@ -1,0 +1,119 @@
+"""Resilience: the stored health reports and each analysis in them, on-demand checks, level-change
+events; and every user's notifications."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from residency.api.deps import DbDep, Principal, SettingsDep, UserDep, requires
+from residency.api.errors import ApiError, not_found
+from residency.api.serialize import row_dict
+from residency.auth.roles import Access
+from residency.health_service import latest, run_check
+from residency.store import models as m
+from residency.views import ViewError
+
+router = APIRouter(tags=["resilience"])
+CoordinatorDep = Annotated[Principal, requires(Access.COORDINATOR)]
+SECTIONS = {
+    "utilization": "utilization", "defense": "defense", "contingency": "contingency", "hubs": "hubs",
+    "homeostasis": "homeostasis", "blast-radius": "blast_radius", "le-chatelier": "le_chatelier",
+    "cognitive": "cognitive", "stigmergy": "stigmergy", "sacrifice": "sacrifice", "fallback": "fallback",
+    "coverage": "coverage", "compliance": "compliance",
+}  # fmt: skip
+
+
+class CheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["full", "quick"] = "full"
+    as_of: date | None = None
+
+
+def _meta(row: m.HealthReportRow) -> dict:
+    return {
+        "id": row.id,
+        "created_at": row.created_at.isoformat() if row.created_at else None,
+        "kind": row.kind,
+        "as_of": row.as_of.isoformat(),
+        "level": row.level,
+        "level_number": row.level_number,
+        "seconds": row.seconds,
+        "schedule_id": row.schedule_id,
+    }
+
+
+def _latest(db, principal: Principal) -> m.HealthReportRow:
+    row = latest(db, principal.program_id)
+    if row is None:
+        raise ApiError(404, "no_health_report", "no health check has run yet; POST /resilience/check")
+    return row
+
+
+@router.post("/resilience/check", summary="Run a health check now (stored; alerts on changes)")
+def check(body: CheckIn, db: DbDep, principal: CoordinatorDep, settings: SettingsDep) -> dict:
+    try:
+        row = run_check(db, settings, principal.program_id, as_of=body.as_of, kind=body.kind)
+    except ViewError as exc:
+        raise ApiError(exc.status, exc.code, exc.message, exc.field) from exc
+    db.commit()
+    return {**_meta(row), "report": row.report}
+
+
+@router.get("/resilience/report", summary="The latest health report")
+def report(db: DbDep, principal: CoordinatorDep) -> dict:
+    row = _latest(db, principal)
+    return {**_meta(row), "report": row.report}
+
+
+@router.get("/resilience/history", summary="Recent health checks (levels over time)")
+def history(db: DbDep, principal: CoordinatorDep, limit: int = 50) -> dict:
+    rows = db.scalars(
+        select(m.HealthReportRow)
+        .where(m.HealthReportRow.program_id == principal.program_id)
+        .order_by(m.HealthReportRow.id.desc())
+        .limit(max(1, min(limit, 500)))
+    ).all()
+    return {"items": [_meta(r) for r in rows]}
+
+
+@router.get("/resilience/events", summary="Defense level changes and the actions they call for")
+def events(db: DbDep, principal: CoordinatorDep, limit: int = 50) -> dict:
+    rows = db.scalars(
+        select(m.DefenseEvent)
+        .where(m.DefenseEvent.program_id == principal.program_id)
+        .order_by(m.DefenseEvent.id.desc())
+        .limit(max(1, min(limit, 500)))
+    ).all()
+    return {"items": [row_dict(r) for r in rows]}
+
+
+@router.get("/resilience/{analysis}", summary="One analysis of the latest health report")
+def analysis(analysis: str, db: DbDep, principal: CoordinatorDep) -> dict:
+    if analysis not in SECTIONS:
+        raise ApiError(404, "not_found", f"unknown analysis {analysis!r}; one of {', '.join(SECTIONS)}", "analysis")
+    row = _latest(db, principal)
+    return {**_meta(row), analysis: row.report.get(SECTIONS[analysis])}
+
+
+@router.get("/notifications", summary="Your notifications, newest first")
+def notifications(db: DbDep, user: UserDep, unread: bool = False, limit: int = 50) -> dict:
+    query = select(m.Notification).where(m.Notification.user_id == user.id)
+    if unread:
+        query = query.where(m.Notification.read_at.is_(None))
+    rows = db.scalars(query.order_by(m.Notification.id.desc()).limit(max(1, min(limit, 500)))).all()
+    return {"items": [row_dict(r) for r in rows]}
+
+
+@router.post("/notifications/{notification_id}/read", summary="Mark a notification read")
+def mark_read(notification_id: int, db: DbDep, user: UserDep) -> dict:
+    note = db.get(m.Notification, notification_id)
+    if note is None or note.user_id != user.id:
+        raise not_found("notification", notification_id)
+    note.read_at = note.read_at or datetime.now(UTC)
+    db.commit()
+    return row_dict(note)
