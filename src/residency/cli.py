@@ -23,6 +23,13 @@ app.add_typer(users_app, name="users")
 console = Console()
 
 
+@app.callback()
+def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show informational logs")] = False) -> None:
+    from residency import logs
+
+    logs.configure("INFO" if verbose else "WARNING")  # the server logs at LOG_LEVEL
+
+
 def _url(database_url: str | None) -> str:
     return database_url or get_settings().database_url
 
@@ -103,47 +110,84 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
 def demo(
     size: Annotated[str, typer.Option(help="small | realistic | large")] = "realistic",
     seed: Annotated[int, typer.Option(help="Generator seed")] = 0,
+    time_limit: Annotated[float, typer.Option(help="Solver seconds")] = 60.0,
+    out: Annotated[str, typer.Option(help="Folder for the exports")] = "var/out",
     database_url: DbOption = None,
 ) -> None:
-    """Set up the database, load a sample program and run the main job end to end."""
+    """The main job end to end: set up the database, load a sample program, generate the year,
+    validate it, publish it, export it and check its resilience; prints a summary."""
+    import time
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from residency.cli_io import export_formats
+    from residency.compliance.duty_csv import write_duty_csv
+    from residency.domain.duty_periods import derive
+    from residency.health_service import run_check
     from residency.sample import build_program
     from residency.services import store_program, summarise
     from residency.store import migrate
     from residency.store.db import session_scope
     from residency.store.models import Program
+    from residency.views import compliance_report, current
 
     url = _url(database_url)
     if size not in ("small", "realistic", "large"):
         console.print("[red]--size must be small, realistic or large[/red]")
         raise typer.Exit(2)
+    started = time.monotonic()
     migrate.upgrade(url)
     slug = f"demo-{size}-{seed}"
     with session_scope(url) as db:
-        from sqlalchemy import select
-
         row = db.scalars(select(Program).where(Program.slug == slug)).first()
-        if row is None:
+        fresh = row is None
+        if fresh:
             row = store_program(db, build_program(size, seed), slug)
-            console.print(f"loaded sample program [bold]{slug}[/bold]")
-        else:
-            console.print(f"sample program [bold]{slug}[/bold] already loaded")
         program_id = row.id
+    console.print(f"{'loaded' if fresh else 'reusing'} sample program [bold]{slug}[/bold]")
+    counts = run_generation(
+        url, program_id, algorithm="cpsat-layered", time_limit=time_limit, seed=seed, workers=2, publish=True
+    )
     with session_scope(url) as db:
         summary = summarise(db, program_id)
+        cur = current(db, program_id)
+        report = compliance_report(cur)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    periods = derive(cur.program, cur.schedule).periods
+    (folder / "duty-periods.csv").write_text(write_duty_csv(periods))
+    export_formats(url, program_id, "xlsx", folder / "schedule.xlsx")
+    settings = get_settings().model_copy(update={"database_url": url})
+    with session_scope(url) as db:
+        health_row = run_check(db, settings, program_id, as_of=cur.program.year.start)
+        level, fatal = health_row.level, health_row.report["contingency"]["fatal_people"]
+
     table = Table(title=f"{summary.name} — {summary.year}")
     table.add_column("what")
-    table.add_column("count", justify="right")
+    table.add_column("value", justify="right")
     for pgy, count in summary.residents_by_pgy.items():
         table.add_row(f"PGY-{pgy} residents", str(count))
     table.add_row("faculty", str(summary.faculty))
-    table.add_row("blocks", str(summary.blocks))
-    table.add_row("rotations", str(summary.rotations))
-    table.add_row("activity codes", str(summary.activities))
-    table.add_row("call pools", str(summary.call_pools))
-    for status, count in summary.absences.items():
-        table.add_row(f"absences {status}", str(count))
+    table.add_row(
+        "blocks / rotations / activity codes", f"{summary.blocks} / {summary.rotations} / {summary.activities}"
+    )
+    table.add_row("half-days filled", f"{cur.schedule.grid.size - cur.schedule.unfilled()} of {cur.schedule.grid.size}")
+    table.add_row(
+        "block assignments / call nights", f"{len(cur.schedule.block_assignments)} / {len(cur.schedule.calls)}"
+    )
+    table.add_row("ACGME violations (acgme mode)", str(len(report.violations)))
+    table.add_row(
+        "findings", ", ".join(f"{k} {sum(v.values())}" for k, v in report.summary()["by_rule"].items()) or "none"
+    )
+    table.add_row("duty periods exported", str(len(periods)))
+    table.add_row("resilience level", level)
+    table.add_row("N-1 fatal people", ", ".join(fatal) or "none")
+    table.add_row("run", f"{counts['run_id']} ({time.monotonic() - started:.0f} s in all)")
     console.print(table)
-    console.print(f"database: {url}")
+    console.print(f"database: {url}; exports: {folder}/duty-periods.csv, {folder}/schedule.xlsx")
+    if report.has_violations:
+        raise typer.Exit(1)
 
 
 ProgramOption = Annotated[str | None, typer.Option("--program", help="Program slug (default: the only one)")]
@@ -234,7 +278,7 @@ def run_generation(
 
 @app.command()
 def generate(
-    algorithm: Annotated[str, typer.Option(help="hybrid | cpsat | greedy | lp")] = "hybrid",
+    algorithm: Annotated[str, typer.Option(help="cpsat-layered")] = "cpsat-layered",
     time_limit: Annotated[float, typer.Option(help="Seconds")] = 60.0,
     seed: int = 0,
     workers: int = 2,

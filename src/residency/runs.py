@@ -21,6 +21,7 @@ from residency.store.db import session_scope
 from residency.store.enums import AssignmentSource, RunStatus
 from residency.store.loader import load_program
 
+ALGORITHMS = ("cpsat-layered",)  # kept in step with residency.scheduling.solve.ALGORITHMS (tested)
 ACTIVE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value, RunStatus.CANCELLING.value)
 KEPT_SOURCES = (AssignmentSource.MANUAL.value, AssignmentSource.IMPORT.value)
 
@@ -36,7 +37,7 @@ def request_run(
     *,
     program_id: int,
     user_id: int | None,
-    algorithm: str = "hybrid",
+    algorithm: str = "cpsat-layered",
     time_limit: float = 60.0,
     seed: int = 0,
     workers: int = 2,
@@ -198,15 +199,24 @@ def execute_run(
     with session_scope(url) as db:
         run = db.get(m.ScheduleRun, run_id)
         run.finished_at = datetime.now(UTC)
-        run.timings = {**{k: round(v, 3) for k, v in result.timings.items()}, "total": round(elapsed, 3)}
+        run.timings = {**{k: round(r.seconds, 3) for k, r in result.layers.items()}, "total": round(elapsed, 3)}
         run.objective = result.objective
-        if watch.cancelled.is_set() and result.schedule is None:
-            run.status, run.message = RunStatus.CANCELLED.value, "cancelled"
+        summary = result.summary()
+        counts: dict[str, Any] = {
+            "solver_status": result.status,
+            "best_bound": result.best_bound,
+            "gap": summary["gap"],
+            "objective_breakdown": result.breakdown,
+            "warnings": result.warnings[:50],
+        }
+        if result.status == "cancelled" or (watch.cancelled.is_set() and result.schedule is None):
+            run.status, run.message, run.counts = RunStatus.CANCELLED.value, "cancelled", counts
             return run
         if result.schedule is None:
             run.status = RunStatus.FAILED.value
-            run.message = result.explanation or f"no schedule found ({result.status})"
-            run.counts = {"status": result.status}
+            explanation = result.explanation.to_dict() if result.explanation else None
+            run.message = _explain(explanation) or f"no schedule found ({result.status})"
+            run.counts = {**counts, "explanation": explanation}
             return run
         check_started = time.monotonic()
         report = check_schedule(program, result.schedule)
@@ -216,25 +226,31 @@ def execute_run(
         draft = store.save_schedule(
             db, program_id, year_id, result.schedule, run_id=run_id, name=f"run {run_id}", sources=sources
         )
-        summary = report.summary()
         run.counts = {
+            **counts,
             "schedule_id": draft.id,
             "unfilled": result.schedule.unfilled(),
             "calls": len(result.schedule.calls),
             "block_assignments": len(result.schedule.block_assignments),
             "violations": len(report.violations),
-            "findings": summary.get("by_rule", {}),
-            "objective_breakdown": result.breakdown,
-            "best_bound": result.bound,
-            "solver_status": result.status,
+            "findings": report.summary().get("by_rule", {}),
+            "score": result.score,
         }
         run.timings = {**run.timings, "compliance": round(time.monotonic() - check_started, 3)}
-        run.status = RunStatus.CANCELLED.value if watch.cancelled.is_set() else RunStatus.SUCCEEDED.value
+        run.status = RunStatus.SUCCEEDED.value
         run.message = (
             f"draft schedule {draft.id}: {len(report.violations)} ACGME violation(s), "
             f"{result.schedule.unfilled()} unfilled half-day(s)"
         )
         return run
+
+
+def _explain(explanation: dict[str, Any] | None) -> str:
+    if not explanation:
+        return ""
+    reasons = "; ".join(explanation.get("reasons", [])[:5])
+    relax = "; ".join(explanation.get("relax", [])[:3])
+    return f"infeasible: {reasons}" + (f". To relax: {relax}" if relax else "")
 
 
 def _sources_of(db: Session, program_id: int, year_id: int, program) -> np.ndarray:

@@ -14,7 +14,7 @@ from residency.api.deps import DbDep, Principal, PrincipalDep, SettingsDep, requ
 from residency.api.errors import ApiError, not_found
 from residency.api.serialize import row_dict
 from residency.auth.roles import Access, allows
-from residency.runs import RunError, cancel_run, publish_run, request_run, run_schedule
+from residency.runs import ALGORITHMS, RunError, cancel_run, publish_run, request_run, run_schedule
 from residency.store import models as m
 from residency.store import schedules as store
 from residency.store.enums import RunStatus
@@ -27,7 +27,7 @@ log = structlog.get_logger("residency.api")
 
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    algorithm: Literal["hybrid", "cpsat", "greedy", "lp"] = "hybrid"
+    algorithm: Literal[ALGORITHMS] = ALGORITHMS[0]  # type: ignore[valid-type]
     time_limit: float = Field(60.0, gt=0, le=3600)
     seed: int = Field(0, ge=0)
     workers: int = Field(2, ge=1, le=16)
