@@ -135,7 +135,7 @@ def test_sched_locked_cells_kept(small_program, small_result):
     keep.locked[row, 40:44, :] = True
     keep.grid[row, 40:44, :] = keep.code_index("ADM")
     result = generate(small_program, time_limit=6.0, seed=4, workers=2, keep=keep)
-    assert result.ok
+    assert result.ok, result.summary()
     s = result.schedule
     assert (s.grid[s.row("R3-01"), 40:44] == s.code_index("ADM")).all()
 

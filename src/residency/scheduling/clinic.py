@@ -95,7 +95,7 @@ def build(problem: Problem, grid: np.ndarray, flexible: np.ndarray) -> tuple[cp_
     terms = {}
     for c in of_layer("clinic"):
         t = c.encode(model, problem, v)
-        if not c.hard:
+        if t:
             terms[c.id] = t
     return model, v, terms
 

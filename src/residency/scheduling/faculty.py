@@ -122,7 +122,7 @@ def build(
     terms = {}
     for c in of_layer("faculty"):
         t = c.encode(model, problem, v)
-        if not c.hard:
+        if t:
             terms[c.id] = t
     return model, v, terms
 

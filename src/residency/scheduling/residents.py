@@ -85,7 +85,7 @@ def build(
     terms = {}
     for c in of_layer("residents"):
         t = c.encode(model, problem, v)
-        if not c.hard:
+        if t:
             terms[c.id] = t
     return model, v, terms
 
@@ -120,6 +120,10 @@ def solve_residents(
             for h, code in enumerate(post_call_cells(problem, pool, d + 1, problem.people[p])):
                 grid[p, d + 1, h] = problem.cidx[code]
     calls.sort(key=lambda c: (c.night, c.pool, c.person))
+    for (k, d), x in v.short.items():
+        if solver.Value(x):
+            pool = problem.program.call_pools[k]
+            v.uncovered.append(f"{pool.name} {problem.days[d]}: {solver.Value(x)} short (no legal assignment found)")
     return ResidentResult(
         STATUS[status],
         grid,

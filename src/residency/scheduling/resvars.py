@@ -38,6 +38,7 @@ class ResidentVars:
     limits: list[Limits] = field(default_factory=list)  # per day, from the compliance rule packs
     guard: Guard = no_guard
     uncovered: list[str] = field(default_factory=list)  # nights no one can legally cover, and why
+    short: dict[tuple[int, int], Any] = field(default_factory=dict)  # (pool, night) coverage shortfall
 
     def calls_on(self, p: int, d: int) -> list:
         return [self.call[(p, d, k)] for k, _ in self.pools if (p, d, k) in self.call]

@@ -74,8 +74,10 @@ class CallCoverage(Constraint):
     id = "CALL-COVER"
     title = "In-house call covered every night"
     layer = "residents"
+    weight = 1000  # a night left short (nobody can legally take it) is reported, at this price
 
     def encode(self, model, problem, v: ResidentVars) -> list[Term]:
+        terms: list[Term] = []
         for k, pool in v.pools:
             for d in problem.pool_nights(pool):
                 xs = [v.call[(p, d, k)] for p in v.residents if (p, d, k) in v.call]
@@ -91,9 +93,16 @@ class CallCoverage(Constraint):
                         f"{pool.name} {problem.days[d]}: {len(xs)} of {need} can legally take it ({why})"
                     )
                     need = len(xs)
-                lits = v.guard(self.id, (k, d), f"{pool.name} needs {pool.per_night} on {problem.days[d]}")
-                model.Add(sum(xs) == need).OnlyEnforceIf(lits)
-        return []
+                text = f"{pool.name} needs {pool.per_night} on {problem.days[d]}"
+                lits = v.guard(self.id, (k, d), text)
+                if lits or not xs:  # explaining: coverage is strict
+                    model.Add(sum(xs) == need).OnlyEnforceIf(lits)
+                    continue
+                short = model.NewIntVar(0, need, f"short_{k}_{d}")
+                v.short[(k, d)] = short
+                model.Add(sum(xs) + short == need)
+                terms.append((1, short))
+        return terms
 
     def measure(self, problem, schedule):
         out = []
