@@ -141,3 +141,29 @@ def test_checked_schedule_reports_days_off(clinic_days_per_week, expect_violatio
     rules = {f.rule for f in report.violations}
     assert ("OFF-01" in rules) is expect_violation
     assert np.all(s.grid >= 0)
+
+
+def test_call_over_the_autumn_clock_change_keeps_its_24_real_hours():
+    program = _program()
+    s = _schedule(program)
+    night = date(2025, 11, 1)  # clocks go back at 02:00 on 2 November
+    program = Program(
+        program.name,
+        AcademicYear(
+            "AY",
+            date(2025, 10, 1),
+            date(2025, 11, 28),
+            "America/New_York",
+            (Block(1, date(2025, 10, 1), date(2025, 11, 28)),),
+        ),
+        program.people,
+        program.activities,
+        program.rotations,
+        call_pools=program.call_pools,
+    )
+    s = _schedule(program)
+    s.calls = (CallAssignment("R1", night, "IH"),)
+    (period,) = derive(program, s).periods
+    assert period.minutes == 24 * 60
+    assert period.end == datetime(2025, 11, 2, 6, 0, tzinfo=TZ)  # 06:00 EST, not 07:00
+    assert not [f for f in check_schedule(program, s).findings if f.rule.startswith("LEN")]

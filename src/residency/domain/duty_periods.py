@@ -125,7 +125,7 @@ def derive(program: Program, schedule: Schedule) -> DutyData:
         call_spans = []
         for call in calls_by_person.get(key, ()):
             pool = pools[call.pool]
-            start, end = _span(call.night, pool.shift_start, pool.shift_end, tz)
+            start, end = pool.span(call.night, tz)
             call_spans.append((start, end))
             periods.append(
                 DutyPeriod(

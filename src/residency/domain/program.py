@@ -9,7 +9,7 @@ benchmark generator or the loader alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from residency.domain.calendar import AcademicYear, HalfDay
@@ -181,6 +181,21 @@ class CallPool:
     shift_end: time = time(7, 0)  # on the next day when <= shift_start
     post_call_codes: tuple[str, ...] = ()
     per_night: int = 1
+
+    @property
+    def nominal_minutes(self) -> int:
+        """Wall-clock length: 07:00 -> 07:00 is 24 h, 17:00 -> 07:00 is 14 h."""
+        start = self.shift_start.hour * 60 + self.shift_start.minute
+        end = self.shift_end.hour * 60 + self.shift_end.minute
+        return (end - start) % 1440 or 1440
+
+    def span(self, night: date, tz: tzinfo) -> tuple[datetime, datetime]:
+        """Real start and end of the shift that starts on ``night``. A shift keeps its nominal real
+        length on the nights the clocks change (a 07:00 call over the autumn change ends at 06:00), so
+        a 24-hour call is never 25 real hours; the program's policy, documented in docs/generation.md."""
+        start = datetime.combine(night, self.shift_start, tzinfo=tz)
+        end = (start.astimezone(UTC) + timedelta(minutes=self.nominal_minutes)).astimezone(tz)
+        return start, end
 
 
 @dataclass(frozen=True, slots=True)

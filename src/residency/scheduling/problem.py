@@ -299,7 +299,8 @@ class Problem:
         return out
 
     def pool_span(self, pool: CallPool, day: int) -> tuple[int, int]:
-        return self.span(day, pool.shift_start, pool.shift_end)
+        start, end = pool.span(self.start + timedelta(days=day), self.tz)
+        return int(start.timestamp()) // 60, int(end.timestamp()) // 60
 
     # ----- call -----------------------------------------------------------------------------------
     def pool_nights(self, pool: CallPool) -> list[int]:
