@@ -57,7 +57,7 @@ def test_publish_archives_the_previous_version(stored, database_url):
         # the archived version keeps its rows: nothing published is deleted
         kept = db.query(m.BlockAssignment).filter_by(schedule_id=before.id).count()
         assert kept == len(program.residents()) * len(program.year.blocks)
-    with pytest.raises(store.ScheduleError, match="not a draft"), session_scope(database_url) as db:
+    with pytest.raises(store.ScheduleError, match="not draft"), session_scope(database_url) as db:
         store.publish(db, ids["program"], ids["draft"])
 
 

@@ -44,8 +44,9 @@ def request_run(
     scope_pgy: list[int] | None = None,
     scope_people: list[str] | None = None,
     year_label: str | None = None,
+    scenario: dict[str, Any] | None = None,
 ) -> m.ScheduleRun:
-    """Record a queued run. A second writing run while one is active is refused (409); the program row
+    """Record a queued run (``scenario``: a resilience fallback {name, start, days} to generate). A second writing run while one is active is refused (409); the program row
     is locked while checking so two requests cannot both pass (flush only; the caller commits)."""
     db.scalars(select(m.Program).where(m.Program.id == program_id).with_for_update()).first()
     active = db.scalars(
@@ -66,6 +67,7 @@ def request_run(
             "workers": workers,
             "scope_pgy": scope_pgy or [],
             "scope_people": scope_people or [],
+            **({"scenario": scenario} if scenario else {}),
         },
     )
     db.add(run)
@@ -159,6 +161,9 @@ def execute_run(
         program = load_program(db, run.program_id, year.label)
         params = dict(run.parameters)
         scope = _scope(program, params)
+        scenario = _scenario(program, params.get("scenario"))
+        if scenario is not None:  # a fallback: the same engine under the scenario's rules
+            program = scenario.program
         keep, loaded = keep_schedule(db, run.program_id, year.id, program, scope)
         if loaded is not None:  # locked rotations (pre-assignments) bind the block layer
             extra = tuple(b for b in loaded.locked_blocks if b not in program.block_assignments)
@@ -223,9 +228,16 @@ def execute_run(
         sources = None
         if keep is not None:
             sources = np.where(keep.locked, _sources_of(db, program_id, year_id, program), "solver")
+        schedule, status, name = result.schedule, "draft", f"run {run_id}"
+        if scenario is not None:
+            schedule, given_up = _suspend(scenario, schedule)
+            status, name = "fallback", f"fallback: {scenario.scenario.name}"
+            counts["given_up"] = given_up
+            report = check_schedule(program, schedule)
         draft = store.save_schedule(
-            db, program_id, year_id, result.schedule, run_id=run_id, name=f"run {run_id}", sources=sources
+            db, program_id, year_id, schedule, run_id=run_id, name=name, sources=sources, status=status
         )
+        draft.scenario = scenario.scenario.name if scenario is not None else None
         run.counts = {
             **counts,
             "schedule_id": draft.id,
@@ -243,6 +255,30 @@ def execute_run(
             f"{result.schedule.unfilled()} unfilled half-day(s)"
         )
         return run
+
+
+def _scenario(program, spec: dict[str, Any] | None):
+    if not spec:
+        return None
+    from datetime import date
+
+    from residency.resilience.fallback import derive_scenario, standard_scenarios
+
+    scenarios = {s.name: s for s in standard_scenarios(program)}
+    start = date.fromisoformat(spec["start"]) if spec.get("start") else None
+    return derive_scenario(program, scenarios[spec["name"]], start=start, days=int(spec.get("days", 28)))
+
+
+def _suspend(scenario, schedule):
+    """Shed the scenario's suspended categories inside its window."""
+    if not scenario.scenario.suspended:
+        return schedule, []
+    from residency.resilience.sacrifice import shed
+
+    result = shed(
+        scenario.program, schedule, 0, start=scenario.start, days=scenario.days, categories=scenario.scenario.suspended
+    )
+    return result.draft, [g.to_dict() for g in result.given_up][:200]
 
 
 def _explain(explanation: dict[str, Any] | None) -> str:

@@ -225,13 +225,16 @@ def load_schedule(
     return Loaded(schedule, sources, locked_blocks)
 
 
-def publish(db: Session, program_id: int, schedule_id: int) -> m.Schedule:
-    """Make a draft the published schedule; the previous one is archived, not deleted (flush only)."""
+def publish(
+    db: Session, program_id: int, schedule_id: int, allowed: tuple[str, ...] = (ScheduleStatus.DRAFT.value,)
+) -> m.Schedule:
+    """Make a draft (or, where allowed, a fallback or an archived version) the published schedule; the
+    previous one is archived, not deleted (flush only)."""
     row = db.scalars(select(m.Schedule).where(m.Schedule.id == schedule_id).with_for_update()).first()
     if row is None or row.program_id != program_id:
         raise ScheduleError("not_found", f"schedule {schedule_id} not found")
-    if row.status != ScheduleStatus.DRAFT:
-        raise ScheduleError("invalid_transition", f"schedule {schedule_id} is {row.status}, not a draft")
+    if row.status not in allowed:
+        raise ScheduleError("invalid_transition", f"schedule {schedule_id} is {row.status}, not {' or '.join(allowed)}")
     db.execute(
         update(m.Schedule)
         .where(

@@ -7,14 +7,17 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from residency import fallbacks
 from residency.api.deps import DbDep, Principal, SettingsDep, UserDep, requires
 from residency.api.errors import ApiError, not_found
+from residency.api.routers.schedule import enqueue
 from residency.api.serialize import row_dict
 from residency.auth.roles import Access
 from residency.health_service import latest, run_check
+from residency.runs import RunError
 from residency.store import models as m
 from residency.views import ViewError
 
@@ -90,6 +93,110 @@ def events(db: DbDep, principal: CoordinatorDep, limit: int = 50) -> dict:
         .limit(max(1, min(limit, 500)))
     ).all()
     return {"items": [row_dict(r) for r in rows]}
+
+
+class FallbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: str
+    start: date | None = None
+    days: int = Field(28, ge=1, le=366)
+    time_limit: float = Field(60.0, gt=0, le=3600)
+    seed: int = Field(0, ge=0)
+
+
+class SheddingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level: int = Field(ge=1, le=6)
+    start: date | None = None
+    days: int | None = Field(None, ge=1, le=366)
+
+
+class Confirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confirm: bool = Field(description="must be true: activating replaces the published schedule")
+
+
+def _fail(exc: RunError | ViewError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message, getattr(exc, "field", None))
+
+
+@router.get("/resilience/scenarios", summary="The named fallback scenarios of this program")
+def scenarios(db: DbDep, principal: CoordinatorDep) -> dict:
+    try:
+        return {"items": fallbacks.scenario_names(db, principal.program_id)}
+    except ViewError as exc:
+        raise _fail(exc) from exc
+
+
+@router.get("/resilience/fallbacks", summary="Stored fallback schedules")
+def fallback_list(db: DbDep, principal: CoordinatorDep) -> dict:
+    rows = db.scalars(
+        select(m.Schedule)
+        .where(m.Schedule.program_id == principal.program_id, m.Schedule.scenario.is_not(None))
+        .order_by(m.Schedule.id.desc())
+    ).all()
+    return {"items": [row_dict(r) for r in rows]}
+
+
+@router.post("/resilience/fallbacks", status_code=202, summary="Generate a scenario's fallback schedule (a run)")
+def fallback_generate(body: FallbackIn, db: DbDep, principal: CoordinatorDep) -> dict:
+    try:
+        run = fallbacks.request_fallback(
+            db,
+            program_id=principal.program_id,
+            user_id=principal.user.id,
+            scenario=body.scenario,
+            start=body.start,
+            days=body.days,
+            time_limit=body.time_limit,
+            seed=body.seed,
+        )
+    except (RunError, ViewError) as exc:
+        raise _fail(exc) from exc
+    db.commit()
+    enqueue(db, run)
+    return row_dict(run)
+
+
+@router.post("/resilience/fallbacks/{schedule_id}/activate", summary="Publish a fallback (after confirmation)")
+def fallback_activate(schedule_id: int, body: Confirm, db: DbDep, principal: CoordinatorDep) -> dict:
+    if not body.confirm:
+        raise ApiError(422, "confirmation_required", "send confirm: true to replace the published schedule", "confirm")
+    try:
+        row = fallbacks.activate(
+            db, program_id=principal.program_id, schedule_id=schedule_id, user_id=principal.user.id
+        )
+    except RunError as exc:
+        raise _fail(exc) from exc
+    db.commit()
+    return row_dict(row)
+
+
+@router.post("/resilience/fallbacks/revert", summary="Re-publish what the last activated fallback replaced")
+def fallback_revert(db: DbDep, principal: CoordinatorDep) -> dict:
+    try:
+        row = fallbacks.revert(db, program_id=principal.program_id, user_id=principal.user.id)
+    except RunError as exc:
+        raise _fail(exc) from exc
+    db.commit()
+    return row_dict(row)
+
+
+@router.post("/resilience/shedding", status_code=201, summary="A draft with a load-shedding level applied")
+def shedding(body: SheddingIn, db: DbDep, principal: CoordinatorDep) -> dict:
+    try:
+        row, result = fallbacks.shed_draft(
+            db,
+            program_id=principal.program_id,
+            user_id=principal.user.id,
+            level=body.level,
+            start=body.start,
+            days=body.days,
+        )
+    except ViewError as exc:
+        raise _fail(exc) from exc
+    db.commit()
+    return {"schedule_id": row.id, "status": row.status, "shedding": result}
 
 
 @router.get("/resilience/{analysis}", summary="One analysis of the latest health report")

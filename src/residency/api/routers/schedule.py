@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from residency.api.deps import DbDep, Principal, PrincipalDep, SettingsDep, requires
+from residency.api.deps import DbDep, Principal, PrincipalDep, requires
 from residency.api.errors import ApiError, not_found
 from residency.api.serialize import row_dict
 from residency.auth.roles import Access, allows
@@ -45,8 +45,21 @@ def _run_out(run: m.ScheduleRun) -> dict:
     return row_dict(run)
 
 
+def enqueue(db, run: m.ScheduleRun) -> None:
+    """Hand a committed run to the workers; a broker outage fails the run instead of leaving it queued."""
+    try:
+        from residency.jobs.tasks import generate
+
+        generate.apply_async(args=[run.id], retry=False)
+    except Exception as exc:
+        run.status, run.message = RunStatus.FAILED.value, "the job queue is not reachable; try again later"
+        db.commit()
+        log.error("enqueue_failed", run_id=run.id, error_type=type(exc).__name__)
+        raise ApiError(503, "queue_unavailable", "the job queue is not reachable; try again later") from exc
+
+
 @router.post("/runs", status_code=202, summary="Start a generation run (returns at once)")
-def start(body: RunIn, db: DbDep, principal: CoordinatorDep, settings: SettingsDep, response: Response) -> dict:
+def start(body: RunIn, db: DbDep, principal: CoordinatorDep, response: Response) -> dict:
     try:
         run = request_run(
             db,
@@ -63,15 +76,7 @@ def start(body: RunIn, db: DbDep, principal: CoordinatorDep, settings: SettingsD
     except (RunError, store.ScheduleError) as exc:
         raise _raise(exc) from exc
     db.commit()
-    try:
-        from residency.jobs.tasks import generate
-
-        generate.apply_async(args=[run.id], retry=False)
-    except Exception as exc:  # broker down: the run must not sit queued forever
-        run.status, run.message = RunStatus.FAILED.value, "the job queue is not reachable; try again later"
-        db.commit()
-        log.error("enqueue_failed", run_id=run.id, error_type=type(exc).__name__)
-        raise ApiError(503, "queue_unavailable", "the job queue is not reachable; try again later") from exc
+    enqueue(db, run)
     response.headers["Location"] = f"/api/v1/schedule/runs/{run.id}"
     return _run_out(run)
 
@@ -131,6 +136,46 @@ def run_diff(run_id: int, db: DbDep, principal: CoordinatorDep, limit: int = 500
         "calls_added": [_call(c) for c in changes.calls_added],
         "calls_removed": [_call(c) for c in changes.calls_removed],
     }
+
+
+@router.get("/drafts/{schedule_id}/diff", summary="What a draft changes against the published schedule")
+def draft_diff(schedule_id: int, db: DbDep, principal: CoordinatorDep, limit: int = 500) -> dict:
+    try:
+        after = current(db, principal.program_id, schedule_id)
+        published_row = store.published(db, principal.program_id, after.row.academic_year_id)
+        before = current(db, principal.program_id, published_row.id).schedule if published_row else None
+        changes = store.diff(before, after.schedule)
+    except (ViewError, store.ScheduleError) as exc:
+        raise _raise(exc) from exc
+    return {
+        "schedule_id": schedule_id,
+        "published_schedule_id": published_row.id if published_row else None,
+        "summary": changes.summary(),
+        "cells": [
+            {"person": c.person, "day": c.day.isoformat(), "half": c.half, "before": c.before, "after": c.after}
+            for c in changes.cells[: max(0, min(limit, 100000))]
+        ],
+    }
+
+
+@router.post("/drafts/{schedule_id}/publish", summary="Publish a draft (the previous schedule is archived)")
+def draft_publish(schedule_id: int, db: DbDep, principal: CoordinatorDep) -> dict:
+    from residency.store import audit
+
+    try:
+        row = store.publish(db, principal.program_id, schedule_id)
+    except store.ScheduleError as exc:
+        raise _raise(exc) from exc
+    audit.record(
+        db,
+        actor_id=principal.user.id,
+        program_id=principal.program_id,
+        entity="schedule",
+        entity_id=row.id,
+        action="publish",
+    )
+    db.commit()
+    return row_dict(row)
 
 
 def _ba(b) -> dict:
