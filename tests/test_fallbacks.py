@@ -100,3 +100,20 @@ def test_a_scenario_the_program_cannot_survive_fails_with_an_explanation(small, 
     assert run.status == "failed"
     assert "teaching service needs an attending" in run.message and "To relax" in run.message
     assert run.counts["explanation"]["reasons"]
+
+
+def test_defense_actions_are_carried_out(small, database_url, world, client):
+    _, program_id, _ = small
+    h = world.headers("coordinator", program_id)
+    r = client.post(
+        "/api/v1/resilience/actions", json={"kind": "apply_load_shedding", "params": {"level": 2}}, headers=h
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["schedule_id"] and r.json()["shedding"]["level"] == 2
+    alert = client.post(
+        "/api/v1/resilience/actions", json={"kind": "alert", "params": {"title": "Ward short"}}, headers=h
+    )
+    assert alert.json()["notified"] == 1
+    assert client.get("/api/v1/notifications", headers=h).json()["items"][0]["title"] == "Ward short"
+    bad = client.post("/api/v1/resilience/actions", json={"kind": "launch_rockets"}, headers=h)
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "kind"

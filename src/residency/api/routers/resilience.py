@@ -199,6 +199,69 @@ def shedding(body: SheddingIn, db: DbDep, principal: CoordinatorDep) -> dict:
     return {"schedule_id": row.id, "status": row.status, "shedding": result}
 
 
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["alert", "apply_load_shedding", "activate_fallback", "open_repair_draft"]
+    params: dict = Field(default_factory=dict)
+
+
+@router.post("/resilience/actions", status_code=202, summary="Carry out a defense action through the product")
+def act(body: ActionIn, db: DbDep, principal: CoordinatorDep, settings: SettingsDep) -> dict:
+    """alert → notify coordinators; apply_load_shedding → a draft at params.level; activate_fallback →
+    generate params.scenario's fallback (a run); open_repair_draft → a generation run for review."""
+    from residency.notify import coordinators, notify
+
+    try:
+        if body.kind == "alert":
+            notes = notify(
+                db,
+                settings,
+                principal.program_id,
+                coordinators(db, principal.program_id),
+                kind="defense_alert",
+                title=str(body.params.get("title", "Resilience alert")),
+                body=str(body.params.get("body", "")),
+                data=body.params,
+            )
+            db.commit()
+            return {"kind": body.kind, "notified": len(notes)}
+        if body.kind == "apply_load_shedding":
+            row, result = fallbacks.shed_draft(
+                db,
+                program_id=principal.program_id,
+                user_id=principal.user.id,
+                level=int(body.params.get("level", 3)),
+                start=None,
+                days=None,
+            )
+            db.commit()
+            return {"kind": body.kind, "schedule_id": row.id, "shedding": result}
+        if body.kind == "activate_fallback":
+            run = fallbacks.request_fallback(
+                db,
+                program_id=principal.program_id,
+                user_id=principal.user.id,
+                scenario=str(body.params.get("scenario", "essential_only")),
+                start=None,
+                days=int(body.params.get("days", 28)),
+                time_limit=float(body.params.get("time_limit", 60)),
+            )
+        else:
+            from residency.runs import request_run
+
+            run = request_run(
+                db,
+                program_id=principal.program_id,
+                user_id=principal.user.id,
+                time_limit=float(body.params.get("time_limit", 60)),
+            )
+    except (RunError, ViewError) as exc:
+        raise _fail(exc) from exc
+    db.commit()
+    enqueue(db, run)
+    return {"kind": body.kind, "run": row_dict(run)}
+
+
 @router.get("/resilience/{analysis}", summary="One analysis of the latest health report")
 def analysis(analysis: str, db: DbDep, principal: CoordinatorDep) -> dict:
     if analysis not in SECTIONS:
