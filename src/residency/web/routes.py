@@ -89,7 +89,8 @@ Csrf = Annotated[str | None, Form()]
 
 
 def render(request: Request, name: str, ctx: dict[str, Any] | None = None, status: int = 200, web: Ctx | None = None):
-    data = {"csrf": csrf_token(request), "today": date.today(), "path": request.url.path}
+    data = {"csrf": csrf_token(request), "today": date.today(), "path": request.url.path,
+            "msg": request.query_params.get("msg")}  # fmt: skip
     if web is not None:
         data.update(me=web.principal.user, coordinator=web.coordinator, staff=web.staff)
     data.update(ctx or {})
