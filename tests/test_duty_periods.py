@@ -167,3 +167,16 @@ def test_call_over_the_autumn_clock_change_keeps_its_24_real_hours():
     assert period.minutes == 24 * 60
     assert period.end == datetime(2025, 11, 2, 6, 0, tzinfo=TZ)  # 06:00 EST, not 07:00
     assert not [f for f in check_schedule(program, s).findings if f.rule.startswith("LEN")]
+
+
+def test_range_ending_inside_a_night_float_run_is_evaluated():
+    """Regression: a report for one block whose night-float shifts run past its last day raised
+    IndexError (NF-01 looked up the limits of a day beyond the evaluated range)."""
+    from residency.sample import build_program
+    from schedule_helpers import pattern_schedule
+
+    program = build_program("realistic")
+    schedule = pattern_schedule(program, "PNF")  # pediatric night float all year
+    block = program.year.blocks[0]
+    report = check_schedule(program, schedule, start=block.start, end=block.end)
+    assert report.end == block.end and report.by_person

@@ -80,4 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for resource in RESOURCES:
         api.include_router(crud.router_for(resource))
     app.include_router(api)
+    from residency.web import install as install_web
+
+    install_web(app)
     return app

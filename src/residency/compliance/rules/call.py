@@ -152,15 +152,15 @@ def night_float(ctx: PersonContext) -> list[Finding]:
         )
 
     for group in runs(1):
-        cap = ctx.day_limits[max(group[0], 0)].nf_max_consecutive_nights
+        cap = _limits(ctx, group[0]).nf_max_consecutive_nights
         if cap is not None and len(group) > cap:
             emit(group, "consecutive nights", len(group), cap)
     for group in runs(2):  # a block: nights with at most one night off between them
-        cap = ctx.day_limits[max(group[0], 0)].nf_max_consecutive_weeks
+        cap = _limits(ctx, group[0]).nf_max_consecutive_weeks
         span = group[-1] - group[0] + 1
         if cap is not None and span > cap * 7:
             emit(group, "consecutive days", span, cap * 7)
-    cap_weeks = ctx.day_limits[max(days[0], 0)].nf_max_weeks_per_year
+    cap_weeks = _limits(ctx, days[0]).nf_max_weeks_per_year
     if cap_weeks is not None:
         by_year: dict[int, set] = {}
         for d in days:
@@ -174,3 +174,8 @@ def night_float(ctx: PersonContext) -> list[Finding]:
                 ]
                 emit(group, "weeks per year", len(weeks), cap_weeks)
     return out
+
+
+def _limits(ctx, day: int):
+    """The limits in force on a grid day; nights running past the grid's ends use its first/last day's."""
+    return ctx.day_limits[min(max(day, 0), len(ctx.day_limits) - 1)]
