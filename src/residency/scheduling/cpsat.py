@@ -15,6 +15,15 @@ from residency.scheduling.catalogue import Constraint, Term
 Progress = Callable[[dict[str, Any]], Any]
 
 
+# Extra CP-SAT parameters applied to every solve (tuning hook: field name -> value).
+EXTRA_PARAMS: dict[str, Any] = {}
+
+
+def apply_extra(prm: Any) -> None:
+    for key, value in EXTRA_PARAMS.items():
+        setattr(prm, key, value)
+
+
 class Cancelled(Exception):
     """The run was cancelled by its caller."""
 
@@ -28,6 +37,10 @@ class RunContext:
     cancel: threading.Event | Callable[[], bool] | None = None
     started: float = field(default_factory=time.monotonic)
     layer: str = ""
+    # greedy: stop each layer at its first solution; hybrid: whole-model solve then LNS (scheduling.lns)
+    algorithm: str = "cpsat"
+    hints: dict[str, list[int]] | None = None  # per layer: a full solution vector to hint
+    solutions: dict[str, list[int]] = field(default_factory=dict)  # per layer: last solution found
 
     @property
     def deterministic(self) -> bool:
@@ -81,9 +94,24 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 def solve(model: cp_model.CpModel, ctx: RunContext, budget: float) -> tuple[int, cp_model.CpSolver, bool]:
     """Solve with the run's seed and workers. With one worker the limit is deterministic time, so the
     same seed gives the same answer; a wall-clock guard of a few times the budget still applies."""
+    hints = (ctx.hints or {}).get(ctx.layer)
+    proto = model.Proto()
+    if hints is not None and len(hints) == len(proto.variables) and not len(proto.solution_hint.vars):
+        proto.solution_hint.vars.extend(range(len(hints)))
+        proto.solution_hint.values.extend(hints)
+    if ctx.algorithm == "hybrid" and model.HasObjective():
+        from residency.scheduling.lns import hybrid
+
+        status, solver, ok = hybrid(model, ctx, budget)
+        if ok:
+            ctx.solutions[ctx.layer] = list(solver.ResponseProto().solution)
+        return status, solver, ok
     solver = cp_model.CpSolver()
     prm = solver.parameters
     prm.random_seed = ctx.seed
+    if ctx.algorithm == "greedy":
+        prm.stop_after_first_solution = True
+    apply_extra(prm)
     prm.num_workers = max(1, ctx.workers)
     budget = max(budget, 0.2)
     if ctx.deterministic:
@@ -95,7 +123,10 @@ def solve(model: cp_model.CpModel, ctx: RunContext, budget: float) -> tuple[int,
     status = solver.Solve(model, cb)
     if cb.stopped or ctx.cancelled():
         raise Cancelled()
-    return status, solver, status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    ok = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if ok:
+        ctx.solutions[ctx.layer] = list(solver.ResponseProto().solution)
+    return status, solver, ok
 
 
 def objective(model: cp_model.CpModel, terms: dict[str, list[Term]], constraints: dict[str, Constraint]) -> None:

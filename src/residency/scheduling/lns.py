@@ -1,0 +1,215 @@
+"""Warm start + large-neighbourhood search over a CP-SAT model: the machinery of ``hybrid``.
+
+``hybrid(model, ctx, budget, keys)`` solves the whole model (with whatever solution hints it holds)
+for a share of the budget; unless that proves optimality it then repeatedly frees a neighbourhood -
+a few people over the whole horizon, a time window over everybody, or a few people over a window -
+fixes every other decision variable to the incumbent (by tightening its domain in the proto, so the
+model is built once), hints the incumbent and re-optimises, keeping the best. Neighbourhood size
+adapts: grown when a neighbourhood is solved to optimality, shrunk when it times out.
+
+``keys`` gives each decision variable's (proto index, person, time); without it they are read from
+variable names ``<prefix>_<person>_<time>[_...]`` (the scheduling layers name theirs that way), time
+scaled per prefix to [0, 1). The result is solver-like (Value, ObjectiveValue, BestObjectiveBound),
+the bound being the whole-model one.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from residency.scheduling.cpsat import Cancelled, RunContext, _Callback, apply_extra
+
+DEBUG = False
+FRAC0 = 0.1
+FIRST_SHARE = 0.2
+SUB_LIMIT = 1.5
+SUB_WORKERS = 0  # 0: the run's workers
+NAME = re.compile(r"^([a-z]+)_(\d+)_(\d+)")
+
+
+class Incumbent:
+    """The best solution found, answering like a CpSolver (values from the solve that found it)."""
+
+    def __init__(self, solver: cp_model.CpSolver, bound: float) -> None:
+        self.solver, self.bound = solver, bound
+
+    def Value(self, x: Any) -> int:  # noqa: N802 (CpSolver API)
+        return self.solver.Value(x)
+
+    def BooleanValue(self, x: Any) -> bool:  # noqa: N802
+        return self.solver.BooleanValue(x)
+
+    def ObjectiveValue(self) -> float:  # noqa: N802
+        return self.solver.ObjectiveValue()
+
+    def BestObjectiveBound(self) -> float:  # noqa: N802
+        return min(self.bound, self.solver.ObjectiveValue())
+
+    def ResponseProto(self):  # noqa: N802
+        return self.solver.ResponseProto()
+
+
+def keys_from_names(model: cp_model.CpModel) -> list[tuple[int, int, float]]:
+    raw: list[tuple[int, str, int, int]] = []
+    for i, var in enumerate(model.Proto().variables):
+        m = NAME.match(var.name)
+        if m:
+            raw.append((i, m.group(1), int(m.group(2)), int(m.group(3))))
+    top: dict[str, int] = {}
+    for _i, prefix, _p, t in raw:
+        top[prefix] = max(top.get(prefix, 0), t)
+    return [(i, p, t / (top[prefix] + 1)) for i, prefix, p, t in raw]
+
+
+def _params(solver: cp_model.CpSolver, ctx: RunContext, seconds: float, seed: int, workers: int = 0) -> None:
+    prm = solver.parameters
+    prm.random_seed = seed
+    prm.num_workers = max(1, workers or ctx.workers)
+    seconds = max(seconds, 0.1)
+    if ctx.deterministic:
+        prm.max_deterministic_time = seconds
+        prm.max_time_in_seconds = seconds * 4 + 5
+    else:
+        prm.max_time_in_seconds = seconds
+    apply_extra(prm)
+
+
+def _set_hint(proto: Any, values: Sequence[int]) -> None:
+    hint = proto.solution_hint
+    hint.vars.clear()
+    hint.values.clear()
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+
+
+def hybrid(
+    model: cp_model.CpModel,
+    ctx: RunContext,
+    budget: float,
+    keys: list[tuple[int, int, float]] | None = None,
+    first_share: float | None = None,
+    sub_limit: float | None = None,
+) -> tuple[Any, Any, bool]:
+    first_share = FIRST_SHARE if first_share is None else first_share
+    sub_limit = SUB_LIMIT if sub_limit is None else sub_limit
+    deadline = time.monotonic() + max(budget, 0.5)
+    solver = cp_model.CpSolver()
+    _params(solver, ctx, budget * first_share, ctx.seed)
+    cb = _Callback(ctx)
+    status = solver.Solve(model, cb)
+    if cb.stopped or ctx.cancelled():
+        raise Cancelled()
+    if status == cp_model.OPTIMAL or status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
+        return status, solver, status == cp_model.OPTIMAL
+    if status != cp_model.FEASIBLE:  # nothing yet: give the whole model the rest of the budget
+        _params(solver, ctx, deadline - time.monotonic(), ctx.seed)
+        status = solver.Solve(model, cb)
+        if cb.stopped or ctx.cancelled():
+            raise Cancelled()
+        return status, solver, status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    bound = solver.BestObjectiveBound()
+    best = improve(model, ctx, deadline, solver, keys, sub_limit)
+    return cp_model.FEASIBLE, Incumbent(best, bound), True
+
+
+def improve(
+    model: cp_model.CpModel,
+    ctx: RunContext,
+    deadline: float,
+    start: cp_model.CpSolver,
+    keys: list[tuple[int, int, float]] | None = None,
+    sub_limit: float | None = None,
+    on_best: Any = None,
+) -> cp_model.CpSolver:
+    """LNS from the solution held by ``start`` until ``deadline``; returns the solver holding the
+    best solution. ``on_best(solver)`` is called at each improvement."""
+    keys = keys if keys is not None else keys_from_names(model)
+    sub_limit = SUB_LIMIT if sub_limit is None else sub_limit
+    proto = model.Proto()
+    best, best_obj = start, start.ObjectiveValue()
+    values = list(start.ResponseProto().solution)
+    if not keys or best_obj <= start.BestObjectiveBound():
+        return best
+    people = sorted({p for _i, p, _t in keys})
+    by_person: dict[int, list[tuple[int, float]]] = {}
+    for i, p, t in keys:
+        by_person.setdefault(p, []).append((i, t))
+    rng = random.Random(ctx.seed)
+    kinds, it = ("person", "window", "mixed"), 0
+    fracs = dict.fromkeys(kinds, FRAC0)
+    saved_hint = (list(proto.solution_hint.vars), list(proto.solution_hint.values))
+    while True:
+        left = deadline - time.monotonic()
+        if left < 0.3:
+            break
+        if ctx.cancelled():
+            raise Cancelled()
+        kind = kinds[it % len(kinds)]
+        frac = fracs[kind]
+        it += 1
+        if kind == "person":
+            chosen, lo, hi = set(rng.sample(people, max(1, min(len(people), round(frac * len(people)))))), 0.0, 1.0
+        elif kind == "window":
+            width = min(1.0, frac)
+            lo = rng.uniform(0.0, 1.0 - width)
+            chosen, hi = set(people), lo + width
+        else:
+            share = min(1.0, frac**0.5)
+            chosen = set(rng.sample(people, max(1, min(len(people), round(share * len(people))))))
+            lo = rng.uniform(0.0, 1.0 - share)
+            hi = lo + share
+        fixed = [i for i, p, t in keys if not (p in chosen and lo <= t < hi)]
+        old = [tuple(proto.variables[i].domain) for i in fixed]
+        for i in fixed:
+            dom = proto.variables[i].domain
+            for j in range(len(dom)):
+                dom[j] = values[i]
+        _set_hint(proto, values)
+        solver = cp_model.CpSolver()
+        _params(solver, ctx, min(sub_limit, left), rng.randrange(1 << 30), SUB_WORKERS)
+        try:
+            status = solver.Solve(model)
+            if DEBUG:
+                print(
+                    "lns",
+                    round(time.monotonic() - deadline, 2),
+                    it,
+                    kind,
+                    round(frac, 3),
+                    len(fixed),
+                    len(keys),
+                    solver.StatusName(status),
+                    solver.ObjectiveValue() if status in (2, 4) else None,
+                    best_obj,
+                    round(solver.WallTime(), 2),
+                )
+        finally:
+            for i, dom_old in zip(fixed, old, strict=True):
+                dom = proto.variables[i].domain
+                for j, bound in enumerate(dom_old):
+                    dom[j] = bound
+        if status == cp_model.OPTIMAL:
+            fracs[kind] = min(0.9, frac * 1.15)
+        elif status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+            fracs[kind] = max(0.02, frac * 0.85)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.ObjectiveValue() <= best_obj:
+            improved = solver.ObjectiveValue() < best_obj
+            best, best_obj = solver, solver.ObjectiveValue()
+            values = list(solver.ResponseProto().solution)
+            if improved:
+                ctx.report(objective=best_obj, neighbourhood=kind, iteration=it)
+                if on_best is not None:
+                    on_best(solver)
+            if best_obj <= start.BestObjectiveBound():
+                break
+    proto.solution_hint.vars.clear()
+    proto.solution_hint.values.clear()
+    proto.solution_hint.vars.extend(saved_hint[0])
+    proto.solution_hint.values.extend(saved_hint[1])
+    return best
