@@ -174,7 +174,7 @@ def demo(
     )
     table.add_row("half-days filled", f"{cur.schedule.grid.size - cur.schedule.unfilled()} of {cur.schedule.grid.size}")
     table.add_row(
-        "block assignments / call nights", f"{len(cur.schedule.block_assignments)} / {len(cur.schedule.calls)}"
+        "block assignments / call assignments", f"{len(cur.schedule.block_assignments)} / {len(cur.schedule.calls)}"
     )
     table.add_row("ACGME violations (acgme mode)", str(len(report.violations)))
     table.add_row(
