@@ -192,7 +192,7 @@ class CallPool:
     def span(self, night: date, tz: tzinfo) -> tuple[datetime, datetime]:
         """Real start and end of the shift that starts on ``night``. A shift keeps its nominal real
         length on the nights the clocks change (a 07:00 call over the autumn change ends at 06:00), so
-        a 24-hour call is never 25 real hours; the program's policy, documented in docs/generation.md."""
+        a 24-hour call is never 25 real hours; the program's policy, documented in docs/architecture.md."""
         start = datetime.combine(night, self.shift_start, tzinfo=tz)
         end = (start.astimezone(UTC) + timedelta(minutes=self.nominal_minutes)).astimezone(tz)
         return start, end
