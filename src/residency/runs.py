@@ -21,7 +21,13 @@ from residency.store.db import session_scope
 from residency.store.enums import AssignmentSource, RunStatus
 from residency.store.loader import load_program
 
-ALGORITHMS = ("cpsat-layered",)  # kept in step with residency.scheduling.solve.ALGORITHMS (tested)
+ALGORITHMS = (
+    "hybrid",
+    "greedy",
+    "cpsat",
+    "lp",
+    "cpsat-layered",
+)  # kept in step with residency.scheduling.solve.ALGORITHMS (tested)
 ACTIVE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value, RunStatus.CANCELLING.value)
 KEPT_SOURCES = (AssignmentSource.MANUAL.value, AssignmentSource.IMPORT.value)
 

@@ -41,6 +41,8 @@ class RunContext:
     algorithm: str = "cpsat"
     hints: dict[str, list[int]] | None = None  # per layer: a full solution vector to hint
     solutions: dict[str, list[int]] = field(default_factory=dict)  # per layer: last solution found
+    lns_first_share: float = 0.7  # hybrid: share of a layer's budget for the whole-model solve
+    notes: list[str] = field(default_factory=list)  # e.g. a layer the lp algorithm handed to CP-SAT
 
     @property
     def deterministic(self) -> bool:
@@ -99,10 +101,17 @@ def solve(model: cp_model.CpModel, ctx: RunContext, budget: float) -> tuple[int,
     if hints is not None and len(hints) == len(proto.variables) and not len(proto.solution_hint.vars):
         proto.solution_hint.vars.extend(range(len(hints)))
         proto.solution_hint.values.extend(hints)
+    if ctx.algorithm == "lp" and model.HasObjective():
+        from residency.scheduling.mip import solve_via_mip
+
+        out = solve_via_mip(model, ctx, budget)
+        if out is not None:
+            ctx.solutions[ctx.layer] = list(out[1].ResponseProto().solution)
+            return out
     if ctx.algorithm == "hybrid" and model.HasObjective():
         from residency.scheduling.lns import hybrid
 
-        status, solver, ok = hybrid(model, ctx, budget)
+        status, solver, ok = hybrid(model, ctx, budget, first_share=ctx.lns_first_share)
         if ok:
             ctx.solutions[ctx.layer] = list(solver.ResponseProto().solution)
         return status, solver, ok

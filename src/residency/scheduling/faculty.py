@@ -98,9 +98,9 @@ def build(
                     v.kept_fmit[w] = v.kept_fmit.get(w, 0) + 1
         for c in problem.keep.calls:
             f = problem.pidx.get(c.person)
-            if c.pool in names and f is not None and not problem.in_scope(f) and problem.start <= c.night:
+            if c.pool in names and f is not None and problem.start <= c.night:
                 d = (c.night - problem.start).days
-                if d < problem.n_days:
+                if d < problem.n_days and problem.call_kept(f, d):
                     v.kept_calls[(names[c.pool], d)] = v.kept_calls.get((names[c.pool], d), 0) + 1
     if fmit_code is not None:
         for f in faculty:

@@ -26,9 +26,12 @@ from ortools.sat.python import cp_model
 from residency.scheduling.cpsat import Cancelled, RunContext, _Callback, apply_extra
 
 DEBUG = False
-FRAC0 = 0.1
-FIRST_SHARE = 0.2
-SUB_LIMIT = 1.5
+FRAC0 = 0.05
+KINDS = ("person", "window", "mixed")
+STALL = 25  # LNS iterations without improvement before a whole-model solve
+GUIDED = 1  # guided neighbourhoods per round of the generic ones
+FIRST_SHARE = 0.1
+SUB_LIMIT = 0.5
 SUB_WORKERS = 0  # 0: the run's workers
 NAME = re.compile(r"^([a-z]+)_(\d+)_(\d+)")
 
@@ -95,10 +98,18 @@ def hybrid(
     keys: list[tuple[int, int, float]] | None = None,
     first_share: float | None = None,
     sub_limit: float | None = None,
+    guide: Any = None,
 ) -> tuple[Any, Any, bool]:
     first_share = FIRST_SHARE if first_share is None else first_share
     sub_limit = SUB_LIMIT if sub_limit is None else sub_limit
+    keys = keys if keys is not None else keys_from_names(model)
+    if not keys:  # nothing to build neighbourhoods from: the whole budget goes to the whole model
+        first_share = 1.0
     deadline = time.monotonic() + max(budget, 0.5)
+    det_budget = None
+    if ctx.deterministic:  # repeatable: the LNS is bounded by deterministic time, wall clock a guard
+        det_budget = budget * (1 - first_share)
+        deadline = time.monotonic() + 4 * budget + 5
     solver = cp_model.CpSolver()
     _params(solver, ctx, budget * first_share, ctx.seed)
     cb = _Callback(ctx)
@@ -114,8 +125,11 @@ def hybrid(
             raise Cancelled()
         return status, solver, status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     bound = solver.BestObjectiveBound()
-    best = improve(model, ctx, deadline, solver, keys, sub_limit)
-    return cp_model.FEASIBLE, Incumbent(best, bound), True
+    stats = {"bound": bound}
+    best = improve(model, ctx, deadline, solver, keys, sub_limit, guide=guide, det_budget=det_budget, stats=stats)
+    if best.ObjectiveValue() <= stats["bound"]:
+        return cp_model.OPTIMAL, Incumbent(best, stats["bound"]), True
+    return cp_model.FEASIBLE, Incumbent(best, stats["bound"]), True
 
 
 def improve(
@@ -126,26 +140,39 @@ def improve(
     keys: list[tuple[int, int, float]] | None = None,
     sub_limit: float | None = None,
     on_best: Any = None,
+    guide: Any = None,
+    det_budget: float | None = None,
+    stats: dict[str, float] | None = None,
 ) -> cp_model.CpSolver:
     """LNS from the solution held by ``start`` until ``deadline``; returns the solver holding the
-    best solution. ``on_best(solver)`` is called at each improvement."""
+    best solution. ``on_best(solver)`` is called at each improvement. ``guide(values, rng, size)``,
+    when given, proposes problem-specific neighbourhoods (people, lo, hi) - e.g. the people who could
+    fill an under-covered shift - alternating with the generic ones."""
     keys = keys if keys is not None else keys_from_names(model)
     sub_limit = SUB_LIMIT if sub_limit is None else sub_limit
     proto = model.Proto()
     best, best_obj = start, start.ObjectiveValue()
+    stats = stats if stats is not None else {}
+    bound = stats.setdefault("bound", start.BestObjectiveBound())
+    stall, full_limit = 0, 2.0
     values = list(start.ResponseProto().solution)
-    if not keys or best_obj <= start.BestObjectiveBound():
+    if not keys or best_obj <= bound:
         return best
     people = sorted({p for _i, p, _t in keys})
     by_person: dict[int, list[tuple[int, float]]] = {}
     for i, p, t in keys:
         by_person.setdefault(p, []).append((i, t))
     rng = random.Random(ctx.seed)
-    kinds, it = ("person", "window", "mixed"), 0
+    kinds, it = (KINDS + ("guided",) * GUIDED) if guide is not None else KINDS, 0
     fracs = dict.fromkeys(kinds, FRAC0)
     saved_hint = (list(proto.solution_hint.vars), list(proto.solution_hint.values))
+    det_spent = 0.0
     while True:
         left = deadline - time.monotonic()
+        if det_budget is not None:
+            if det_spent >= det_budget:
+                break
+            left = min(left, det_budget - det_spent + 0.3)
         if left < 0.3:
             break
         if ctx.cancelled():
@@ -153,7 +180,14 @@ def improve(
         kind = kinds[it % len(kinds)]
         frac = fracs[kind]
         it += 1
-        if kind == "person":
+        if stall >= STALL:  # stuck: the whole model, hinted with the incumbent (may also prove it)
+            kind, stall = "full", 0
+        if kind == "full":
+            chosen, lo, hi = set(people), 0.0, 1.01
+        elif kind == "guided":
+            chosen, lo, hi = guide(values, rng, frac)
+            chosen = set(chosen)
+        elif kind == "person":
             chosen, lo, hi = set(rng.sample(people, max(1, min(len(people), round(frac * len(people)))))), 0.0, 1.0
         elif kind == "window":
             width = min(1.0, frac)
@@ -172,9 +206,11 @@ def improve(
                 dom[j] = values[i]
         _set_hint(proto, values)
         solver = cp_model.CpSolver()
-        _params(solver, ctx, min(sub_limit, left), rng.randrange(1 << 30), SUB_WORKERS)
+        limit = min(full_limit, left) if kind == "full" else min(sub_limit, left)
+        _params(solver, ctx, limit, rng.randrange(1 << 30), 0 if kind == "full" else SUB_WORKERS)
         try:
             status = solver.Solve(model)
+            det_spent += solver.ResponseProto().deterministic_time
             if DEBUG:
                 print(
                     "lns",
@@ -192,22 +228,29 @@ def improve(
         finally:
             for i, dom_old in zip(fixed, old, strict=True):
                 dom = proto.variables[i].domain
-                for j, bound in enumerate(dom_old):
-                    dom[j] = bound
-        if status == cp_model.OPTIMAL:
+                for j, value in enumerate(dom_old):
+                    dom[j] = value
+        if kind == "full":
+            full_limit *= 2
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
+                bound = stats["bound"] = max(bound, solver.BestObjectiveBound())
+        elif status == cp_model.OPTIMAL:
             fracs[kind] = min(0.9, frac * 1.15)
         elif status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
             fracs[kind] = max(0.02, frac * 0.85)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.ObjectiveValue() <= best_obj:
             improved = solver.ObjectiveValue() < best_obj
+            stall = 0 if improved else stall + 1
             best, best_obj = solver, solver.ObjectiveValue()
             values = list(solver.ResponseProto().solution)
             if improved:
                 ctx.report(objective=best_obj, neighbourhood=kind, iteration=it)
                 if on_best is not None:
                     on_best(solver)
-            if best_obj <= start.BestObjectiveBound():
+            if best_obj <= bound:
                 break
+        else:
+            stall += 1
     proto.solution_hint.vars.clear()
     proto.solution_hint.values.clear()
     proto.solution_hint.vars.extend(saved_hint[0])

@@ -8,7 +8,11 @@ rostering units emit. A model using anything else raises ``ValueError``.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +96,25 @@ def translate(proto: Any, relax: bool = False) -> tuple[pulp.LpProblem, list]:
     return prob, xs
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """HiGHS prints a banner on the C-level stdout; keep stdout clean (the CLI prints JSON there)."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
 def _solver(time_limit: float, relax: bool = False, threads: int = 1):
     if "HiGHS" in pulp.listSolvers(onlyAvailable=True):
         return pulp.HiGHS(msg=False, timeLimit=max(1.0, time_limit), threads=threads, mip=not relax,
@@ -104,16 +127,24 @@ def solve_model(model: Any, time_limit: float, hints: list[int] | None = None, t
     t0 = time.monotonic()
     proto = model.Proto()
     lp, _ = translate(proto, relax=True)
-    lp.solve(_solver(max(1.0, 0.2 * time_limit), relax=True, threads=threads))
-    bound = pulp.value(lp.objective) if pulp.LpStatus[lp.status] == "Optimal" else None
+    with _quiet():
+        lp.solve(_solver(max(1.0, 0.2 * time_limit), relax=True, threads=threads))
+    bound = pulp.value(lp.objective) if getattr(lp, "sol_status", None) == pulp.LpSolutionOptimal else None
     mip, xs = translate(proto)
     if hints is not None:
         for x, h in zip(xs, hints, strict=False):
             x.setInitialValue(h)
     left = max(1.0, time_limit - (time.monotonic() - t0))
-    status = mip.solve(_solver(left, threads=threads))
+    with _quiet():
+        status = mip.solve(_solver(left, threads=threads))
     name = pulp.LpStatus[status]
     sol = mip.sol_status if hasattr(mip, "sol_status") else None
+    try:  # HiGHS's own dual bound of the MIP, when it got further than the relaxation
+        dual = float(mip.solverModel.getInfo().mip_dual_bound)
+        if abs(dual) < 1e30:
+            bound = dual if bound is None else max(bound, dual)
+    except Exception:  # noqa: BLE001 (CBC, or an older HiGHS: keep the LP bound)
+        pass
     values = None
     if sol in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible) and all(x.varValue is not None for x in xs):
         values = [round(x.varValue) for x in xs]
@@ -123,5 +154,42 @@ def solve_model(model: Any, time_limit: float, hints: list[int] | None = None, t
     obj = sum(int(c) * (values[v] if v >= 0 else 1 - values[-v - 1])
               for c, v in zip(proto.objective.coeffs, proto.objective.vars, strict=True)) + proto.objective.offset  # fmt: skip
     optimal = name == "Optimal" and sol == pulp.LpSolutionOptimal
+    if bound is not None and bound > obj:
+        bound = obj
     return MipResult("optimal" if optimal else "feasible", values, obj, obj if optimal else bound,
                      time.monotonic() - t0)  # fmt: skip
+
+
+def solve_via_mip(model: Any, ctx: Any, budget: float) -> tuple[Any, Any, bool] | None:
+    """The ``lp`` algorithm for one CP-SAT layer model: MIP through PuLP/HiGHS, then the MIP's values
+    fixed as CP-SAT hints and checked by CP-SAT (which gives the solver-like result the layers read).
+    None when the model cannot be translated or the MIP finds nothing: the caller falls back to CP-SAT."""
+    from ortools.sat.python import cp_model
+
+    from residency.scheduling.lns import Incumbent
+
+    try:
+        res = solve_model(model, max(1.0, budget * 0.9), threads=max(1, ctx.workers))
+    except ValueError as exc:
+        ctx.notes.append(f"lp: layer {ctx.layer} solved by CP-SAT ({exc})")
+        return None
+    if res.values is None:
+        ctx.notes.append(f"lp: the MIP of layer {ctx.layer} found no solution ({res.status}); CP-SAT used")
+        return None
+    proto = model.Proto()
+    proto.solution_hint.vars.clear()
+    proto.solution_hint.values.clear()
+    proto.solution_hint.vars.extend(range(len(res.values)))
+    proto.solution_hint.values.extend(res.values)
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = max(5.0, 0.1 * budget)
+    status = solver.Solve(model)
+    proto.solution_hint.vars.clear()
+    proto.solution_hint.values.clear()
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        ctx.notes.append(f"lp: the MIP solution of layer {ctx.layer} was rejected by CP-SAT; CP-SAT used")
+        return None
+    bound = res.bound if res.bound is not None else solver.ObjectiveValue()
+    return (cp_model.OPTIMAL if res.status == "optimal" else cp_model.FEASIBLE), Incumbent(solver, bound), True

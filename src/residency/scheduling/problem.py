@@ -72,6 +72,7 @@ class Options:
     flexible_alternative: str = "ADM"  # a resident's flexible clinic cell when it is not clinic
     day_off_code: str = "OFF"
     weekend_code: str = "W"
+    stay_weight: int = 0  # repair: cost of each call / day off that differs from keep (0 = off)
 
 
 @dataclass
@@ -145,6 +146,15 @@ class Problem:
     # ----- people ---------------------------------------------------------------------------------
     def in_scope(self, p: int) -> bool:
         return self.scope_people is None or self.people[p] in self.scope_people
+
+    def call_kept(self, p: int, d: int) -> bool:
+        """Is a call of ``keep`` for person p on night d kept as it is: the person is out of scope, or
+        the night's cells and the next day's are all locked (a repair window elsewhere)."""
+        if not self.in_scope(p):
+            return True
+        if self.keep is None or self.keep.locked is None or not 0 <= d < self.n_days:
+            return False
+        return bool((self.fixed[p, d] >= 0).all() and (d + 1 >= self.n_days or (self.fixed[p, d + 1] >= 0).all()))
 
     def kept_row(self, p: int) -> np.ndarray | None:
         """The keep schedule's row for person p translated to this problem's codes, or None."""

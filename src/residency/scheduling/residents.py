@@ -54,9 +54,9 @@ def build(
         names = {c.name: k for k, c in pools}
         for c in problem.keep.calls:
             p = problem.pidx.get(c.person)
-            if c.pool in names and p is not None and not problem.in_scope(p) and problem.start <= c.night:
+            if c.pool in names and p is not None and problem.start <= c.night:
                 d = (c.night - problem.start).days
-                if d < problem.n_days:
+                if d < problem.n_days and problem.call_kept(p, d):
                     v.kept_calls[(names[c.pool], d)] = v.kept_calls.get((names[c.pool], d), 0) + 1
     # days that may become OFF: worked, not fixed
     for p in residents:

@@ -62,6 +62,8 @@ class GenerationResult:
     algorithm: str = "cpsat-layered"
     seed: int = 0
     workers: int = 2
+    first_complete_s: float | None = None  # seconds to the first complete zero-violation schedule
+    seconds: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -91,13 +93,18 @@ class GenerationResult:
         }
 
 
-ALGORITHMS = ("cpsat-layered",)
+# hybrid (default): greedy warm start, then CP-SAT with its solutions as hints and LNS in each layer;
+# greedy: every layer stops at its first solution; cpsat: the layered CP-SAT model (alias
+# cpsat-layered); lp: every layer as a MIP through PuLP/HiGHS, its LP relaxation the bound (a layer the
+# MIP translation cannot take falls back to CP-SAT, with a warning). Kept equal to runs.ALGORITHMS.
+ALGORITHMS = ("hybrid", "greedy", "cpsat", "lp", "cpsat-layered")
+GREEDY_SHARE = 0.2  # share of the time limit hybrid may give its greedy warm start
 
 
 def generate(
     program: Program,
     *,
-    algorithm: str = "cpsat-layered",
+    algorithm: str = "hybrid",
     time_limit: float = 60.0,
     seed: int = 0,
     workers: int = 2,
@@ -119,16 +126,62 @@ def generate(
         raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
     if scope_people is not None and keep is None:
         raise ValueError("scope_people needs keep: the schedule whose other people are kept")
-    ctx = RunContext(time_limit, seed, workers, progress, cancel)
+    started = time.monotonic()
     problem = Problem(
         program, options or Options(), keep, frozenset(scope_people) if scope_people is not None else None
     )
-    result = GenerationResult("failed", seed=seed, workers=workers)
+    if algorithm == "hybrid":
+        result = _hybrid(problem, time_limit, seed, workers, progress, cancel, verify)
+    else:
+        mode = {"cpsat-layered": "cpsat"}.get(algorithm, algorithm)
+        ctx = RunContext(time_limit, seed, workers, progress, cancel, algorithm=mode)
+        result = _attempt(problem, ctx, verify)
+    result.algorithm = algorithm
+    result.seconds = time.monotonic() - started
+    if result.ok and result.first_complete_s is None and (not verify or result.violations == 0):
+        result.first_complete_s = result.seconds
+    return result
+
+
+def _attempt(problem: Problem, ctx: RunContext, verify: bool) -> GenerationResult:
+    result = GenerationResult("failed", seed=ctx.seed, workers=ctx.workers)
     try:
         _run(problem, ctx, result, verify)
     except Cancelled:
         result.status = "cancelled"
+    if ctx.algorithm == "lp" and ctx.notes:
+        result.warnings += ctx.notes
     return result
+
+
+def _hybrid(problem: Problem, time_limit: float, seed: int, workers: int, progress, cancel, verify: bool):
+    """Greedy pass (each layer's first solution), then the full pass with the greedy solutions as
+    hints and LNS in each layer; the better complete schedule is returned."""
+    started = time.monotonic()
+    warm_ctx = RunContext(time_limit * GREEDY_SHARE, seed, workers, progress, cancel, algorithm="greedy")
+    warm = _attempt(problem, warm_ctx, verify)
+    if warm.status == "cancelled":
+        return warm
+    if warm.ok and (not verify or warm.violations == 0):
+        warm.first_complete_s = time.monotonic() - started
+    left = max(time_limit - (time.monotonic() - started), 1.0)
+    ctx = RunContext(left, seed, workers, progress, cancel, algorithm="hybrid", hints=dict(warm_ctx.solutions))
+    full = _attempt(problem, ctx, verify)
+    if full.status == "cancelled":
+        return full
+    full.first_complete_s = warm.first_complete_s
+    if warm.ok and (not full.ok or _worse(full, warm)):
+        warm.warnings.append("hybrid: the warm start was kept (the full pass found nothing better)")
+        return warm
+    return full
+
+
+def _worse(a: GenerationResult, b: GenerationResult) -> bool:
+    """Is ``a`` worse than ``b``: more compliance violations, else a higher objective."""
+    va, vb = a.violations or 0, b.violations or 0
+    if va != vb:
+        return va > vb
+    return (a.objective or 0) > (b.objective or 0)
 
 
 def _budget(ctx: RunContext, layer: str, spent_shares: float) -> float:
@@ -243,7 +296,11 @@ def _flagged_windows(problem: Problem, schedule: Schedule) -> list[tuple[int, tu
 def kept_calls(problem: Problem) -> list:
     if problem.keep is None:
         return []
-    return [c for c in problem.keep.calls if c.person in problem.pidx and not problem.in_scope(problem.pidx[c.person])]
+    return [
+        c
+        for c in problem.keep.calls
+        if c.person in problem.pidx and problem.call_kept(problem.pidx[c.person], (c.night - problem.start).days)
+    ]
 
 
 def keep_out_of_scope(problem: Problem, grid: np.ndarray) -> None:

@@ -17,6 +17,7 @@ from residency.scheduling.roster.spec import RosterSpec
 from residency.scheduling.roster.units import measure
 
 ALGORITHMS = ("greedy", "cpsat", "hybrid", "lp")
+MIP_SHARE = 0.3  # hybrid: share of the time limit for the MIP warm start
 
 
 @dataclass
@@ -32,14 +33,52 @@ class RosterResult:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+def guide(spec: RosterSpec, v: rmodel.RosterVars):
+    """Neighbourhoods aimed at the objective: pick an under-covered (day, shift) - else a broken
+    request - and free, over the whole horizon (or a window around that day), a few people who could
+    take that shift that day."""
+    can: dict[tuple[int, int], list[int]] = {}
+    for p, d, s in v.x:
+        can.setdefault((d, s), []).append(p)
+    unders = [(c, v.under[(c.day, c.shift)].Index()) for c in spec.cover if (c.day, c.shift) in v.under]
+    reqs = [(r.person, r.day) for r in spec.on_requests + spec.off_requests]
+
+    def propose(values: Any, rng: Any, frac: float) -> tuple[list[int], float, float]:
+        short = [c for c, i in unders if values[i] > 0]
+        k = max(2, round(frac * spec.n_people))
+        if short and rng.random() < 0.7:
+            c = rng.choice(short)
+            people = list(can.get((c.day, c.shift), []))
+            day = c.day
+        else:
+            person, day = rng.choice(reqs) if reqs else (rng.randrange(spec.n_people), rng.randrange(spec.horizon))
+            people = [person] + [p for p in range(spec.n_people) if p != person]
+        rng.shuffle(people)
+        chosen = people[:k]
+        if rng.random() < 0.5:
+            return chosen, 0.0, 1.0
+        half = max(3, round(frac * spec.horizon * 2))
+        return chosen, max(0, day - half) / spec.horizon, min(spec.horizon, day + half + 1) / spec.horizon
+
+    return propose
+
+
 def solve_roster(spec: RosterSpec, algorithm: str = "hybrid", ctx: RunContext | None = None) -> RosterResult:
     ctx = ctx or RunContext(60.0)
     ctx.layer = ctx.layer or "roster"
     t0 = time.monotonic()
+    mip_bound = None
     if algorithm == "lp":
-        from residency.scheduling.roster.mip import solve_mip
+        from residency.scheduling.mip import solve_model
 
-        return solve_mip(spec, ctx)
+        model, v = rmodel.build(spec)
+        res = solve_model(model, ctx.time_limit, threads=max(1, ctx.workers))
+        if res.values is None:
+            return RosterResult(res.status, None, bound=res.bound, seconds=time.monotonic() - t0)
+        roster = rmodel.roster_of(res.values, spec, v)
+        obj, hard, parts = measure(spec, roster)
+        return RosterResult(res.status if not hard else "infeasible", roster, obj, res.bound,
+                            time.monotonic() - t0, [b.message for b in hard], parts)  # fmt: skip
     start = greedy(spec)
     if algorithm == "greedy":
         obj, hard, parts = measure(spec, start)
@@ -57,8 +96,28 @@ def solve_roster(spec: RosterSpec, algorithm: str = "hybrid", ctx: RunContext | 
     try:
         budget = ctx.time_limit - (time.monotonic() - t0)
         if algorithm == "hybrid":
-            rmodel.hint(model, v, start)
-            status, solver, ok = lns.hybrid(model, ctx, budget, v.keys())
+            mip_bound = None
+            warm = None
+            if MIP_SHARE > 0:  # warm start: the MIP (HiGHS) for a share of the time, else the greedy roster
+                from residency.scheduling.mip import solve_model
+
+                warm = solve_model(model, budget * MIP_SHARE, threads=max(1, ctx.workers))
+                mip_bound = warm.bound
+            if warm is not None and warm.status == "optimal" and warm.values is not None:  # proven: done
+                roster = rmodel.roster_of(warm.values, spec, v)
+                obj, hard, parts = measure(spec, roster)
+                return RosterResult("optimal" if not hard else "infeasible", roster, obj, warm.bound,
+                                    time.monotonic() - t0, [b.message for b in hard], parts,
+                                    time.monotonic() - t0)  # fmt: skip
+            if warm is not None and warm.values is not None:
+                proto = model.Proto()
+                proto.solution_hint.vars.extend(range(len(warm.values)))
+                proto.solution_hint.values.extend(warm.values)
+                first.append(time.monotonic() - t0)
+            else:
+                rmodel.hint(model, v, start)
+            budget = ctx.time_limit - (time.monotonic() - t0)
+            status, solver, ok = lns.hybrid(model, ctx, budget, v.keys(), guide=guide(spec, v))
         elif algorithm in ("cpsat", "cpsat-layered"):
             status, solver, ok = cpsat.solve(model, ctx, budget)
         else:
@@ -72,6 +131,8 @@ def solve_roster(spec: RosterSpec, algorithm: str = "hybrid", ctx: RunContext | 
     roster = rmodel.roster_of(solver.ResponseProto().solution, spec, v)
     obj, hard, parts = measure(spec, roster)
     bound = solver.BestObjectiveBound()
+    if algorithm == "hybrid" and mip_bound is not None:
+        bound = max(bound, mip_bound)
     status_name = "optimal" if status == cp_model.OPTIMAL or obj <= bound else "feasible"
     return RosterResult(status_name, roster, obj, bound, time.monotonic() - t0, [b.message for b in hard], parts,
                         first[0] if first else None)  # fmt: skip
