@@ -12,6 +12,7 @@ import contextlib
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,12 @@ def _bounds(proto: Any, i: int) -> tuple[int, int]:
 
 
 def translate(proto: Any, relax: bool = False) -> tuple[pulp.LpProblem, list]:
+    with warnings.catch_warnings():  # PuLP 3.x deprecates LpVariable(...) in favour of a 4.0 API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _translate(proto, relax)
+
+
+def _translate(proto: Any, relax: bool) -> tuple[pulp.LpProblem, list]:
     prob = pulp.LpProblem("model", pulp.LpMinimize)
     xs = []
     for i in range(len(proto.variables)):
