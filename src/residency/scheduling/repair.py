@@ -8,7 +8,7 @@ around the absence for a small scope of people - the person and the members of t
 whose nights they gave up - with everything else locked (``Schedule.locked``, rotations of the
 scope locked too, calls of locked nights kept: ``Problem.call_kept``). The window and then the scope
 widen (3 days, 2 weeks, 5 weeks, then the whole year; then every resident) until the result is
-complete, has no compliance violation and leaves no night uncovered that the published schedule
+complete, adds no compliance violation and leaves no night uncovered that the published schedule
 covered. Fewer changes come from the small window first; ``changed_cells`` counts the half-day
 cells that differ from the published schedule and ``changed_calls`` the calls added or removed.
 """
@@ -27,6 +27,7 @@ import numpy as np
 from residency.domain.program import Absence, AbsenceStatus, AbsenceType, Program
 from residency.domain.schedule import Schedule
 from residency.scheduling.problem import ABSENCE_CODES, Options
+from residency.scheduling.check import violations
 from residency.scheduling.solve import GenerationResult, generate
 
 PADS = (3, 14, 35, None)
@@ -41,7 +42,8 @@ class RepairResult:
     changed_calls: int | None = None
     window: tuple[date, date] | None = None
     scope: list[str] = field(default_factory=list)
-    violations: int | None = None
+    violations: int | None = None  # compliance violations of the result
+    new_violations: int | None = None  # of which not already in the published schedule (0 when ok)
     seconds: float = 0.0
     attempts: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -58,6 +60,7 @@ class RepairResult:
             "window": None if self.window is None else [d.isoformat() for d in self.window],
             "scope": self.scope,
             "violations": self.violations,
+            "new_violations": self.new_violations,
             "seconds": round(self.seconds, 2),
             "attempts": self.attempts,
             "warnings": self.warnings[:50],
@@ -130,6 +133,8 @@ def repair(
         absences=tuple(a for a in program.absences if not (a.person == person and a.start <= end and a.end >= start)),
     )
     covered_before = _nights(published)
+    # rules already broken in the published schedule (none, normally) are not the repair's to fix
+    before = {_finding_key(f) for f in violations(prog, published)}
     result = RepairResult("failed")
     residents = {p.key for p in program.residents()}
     scopes = [scope] + ([scope | residents] if scope & residents and not residents <= scope else [])
@@ -169,12 +174,15 @@ def repair(
             info["newly_uncovered"] = len(uncovered)
             cells, calls = changes(published, gen.schedule)
             info["changed_cells"], info["changed_calls"] = cells, calls
-            good = gen.ok and not gen.violations and not uncovered and not gen.schedule.unfilled()
+            new = [f for f in violations(run_prog, gen.schedule) if _finding_key(f) not in before] if gen.ok else []
+            info["new_violations"] = len(new)
+            good = gen.ok and not new and not uncovered and not gen.schedule.unfilled()
             if good or n == len(attempts) - 1:
                 result.status = "ok" if good else "infeasible"
                 result.schedule = gen.schedule
                 result.changed_cells, result.changed_calls = cells, calls
                 result.violations = gen.violations
+                result.new_violations = len(new)
                 result.window = (first + timedelta(days=lo), first + timedelta(days=hi))
                 result.scope = sorted(sc)
                 result.warnings = gen.warnings
@@ -186,6 +194,10 @@ def repair(
     result.seconds = time.monotonic() - t0
     result.warnings.append(f"absence written: {absence.person} {absence.start}..{absence.end} ({code})")
     return result
+
+
+def _finding_key(f: Any) -> tuple:
+    return (f.rule, f.person_id, str(f.start), str(f.end))
 
 
 def _members(program: Program, pool: Any) -> list[str]:
