@@ -1,24 +1,26 @@
-"""Benchmark schedule generation on the sample programs.
+"""Benchmark schedule generation on the sample programs: every algorithm, one table.
 
-    .venv/bin/python benchmarks/generation.py [small realistic large] [--workers 2] [--seed 0]
-                                              [--time-limit-small 20 --time-limit-realistic 60 ...]
+    .venv/bin/python benchmarks/generation.py [small realistic large] [--algorithms hybrid greedy cpsat lp]
+        [--limits 60 300] [--workers 2] [--seed 0] [--out benchmarks/results/generation.json]
 
-Prints, per program: seconds per layer, objective, best bound, gap, peak memory (resource, RSS),
-unfilled cells, compliance violations, warnings; then one JSON line with everything.
+Per program and algorithm: seconds to the first complete zero-violation schedule, the objective
+reached with each time limit (one run per limit), the best bound, unfilled cells, compliance
+violations, peak memory; then the table and one JSON line with everything (also written to --out).
+The machine's load average is recorded with each run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
+from pathlib import Path
 
 from residency.sample.programs import build_program
-from residency.scheduling.solve import generate
-
-LIMITS = {"small": 20.0, "realistic": 60.0, "large": 300.0}
+from residency.scheduling.solve import ALGORITHMS, generate
 
 
 def peak_rss_mb() -> float:
@@ -26,51 +28,82 @@ def peak_rss_mb() -> float:
     return ru / 1024 if sys.platform != "darwin" else ru / 1024 / 1024
 
 
-def run(size: str, time_limit: float, seed: int, workers: int) -> dict:
+def run(size: str, algorithm: str, time_limit: float, seed: int, workers: int) -> dict:
     program = build_program(size, seed)
+    load = os.getloadavg()[0]
     t0 = time.monotonic()
-    result = generate(program, time_limit=time_limit, seed=seed, workers=workers)
+    result = generate(program, algorithm=algorithm, time_limit=time_limit, seed=seed, workers=workers)
     total = time.monotonic() - t0
     s = result.schedule
-    row = {
+    return {
         "size": size,
+        "algorithm": algorithm,
+        "time_limit": time_limit,
         "status": result.status,
         "seconds": round(total, 2),
-        "time_limit": time_limit,
-        "workers": workers,
-        "layers": {k: round(r.seconds, 2) for k, r in result.layers.items()},
-        "layer_status": {k: r.status for k, r in result.layers.items()},
+        "first_complete_s": None if result.first_complete_s is None else round(result.first_complete_s, 2),
         "objective": result.objective,
         "best_bound": result.best_bound,
         "gap": None if result.gap is None else round(result.gap, 4),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
         "unfilled": None if s is None else s.unfilled(),
         "violations": result.violations,
+        "layers": {k: round(r.seconds, 2) for k, r in result.layers.items()},
+        "layer_objectives": {k: r.objective for k, r in result.layers.items()},
+        "warnings": len(result.warnings),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "load_before": round(load, 2),
+        "load_after": round(os.getloadavg()[0], 2),
         "people": len(program.people),
-        "cells": None if s is None else int(s.grid.size),
-        "calls": None if s is None else len(s.calls),
-        "breakdown": result.breakdown,
-        "warnings": result.warnings,
+        "workers": workers,
     }
-    print(f"== {size}: {result.status} in {total:.1f} s (limit {time_limit:g} s, {workers} workers)")
-    for k, r in result.layers.items():
-        print(f"   {k:<10} {r.seconds:7.2f} s  {r.status:<9} objective {r.objective}  bound {r.bound}")
-    print(f"   objective {result.objective}  best bound {result.best_bound}  gap {row['gap']}")
-    print(f"   peak RSS {row['peak_rss_mb']} MB  unfilled {row['unfilled']}  violations {row['violations']}")
-    for w in result.warnings:
-        print(f"   warning: {w}")
-    return row
+
+
+def table(rows: list[dict], limits: list[float]) -> str:
+    head = (
+        f"{'program':<10} {'algorithm':<9} {'first ok s':>10} "
+        + " ".join(f"{'obj@' + format(t, 'g') + 's':>11}" for t in limits)
+        + f" {'best bound':>11} {'viol':>5} {'unfilled':>8}"
+    )
+    lines = [head, "-" * len(head)]
+    keyed: dict[tuple[str, str], dict[float, dict]] = {}
+    for r in rows:
+        keyed.setdefault((r["size"], r["algorithm"]), {})[r["time_limit"]] = r
+    for (size, alg), by_limit in keyed.items():
+        firsts = [r["first_complete_s"] for r in by_limit.values() if r["first_complete_s"] is not None]
+        bounds = [r["best_bound"] for r in by_limit.values() if r["best_bound"] is not None]
+        objs = " ".join(
+            f"{(by_limit[t]['objective'] if t in by_limit and by_limit[t]['objective'] is not None else '-'):>11}"
+            for t in limits
+        )
+        last = by_limit[max(by_limit)]
+        lines.append(
+            f"{size:<10} {alg:<9} {min(firsts) if firsts else '-':>10} {objs} "
+            f"{max(bounds) if bounds else '-':>11} {last['violations'] if last['violations'] is not None else '-':>5} "
+            f"{last['unfilled'] if last['unfilled'] is not None else '-':>8}"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("sizes", nargs="*", default=["small", "realistic", "large"])
+    ap.add_argument("--algorithms", nargs="*", default=[a for a in ALGORITHMS if a != "cpsat-layered"])
+    ap.add_argument("--limits", nargs="*", type=float, default=[60.0, 300.0])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    for size, limit in LIMITS.items():
-        ap.add_argument(f"--time-limit-{size}", type=float, default=limit)
+    ap.add_argument("--out", default="benchmarks/results/generation.json")
     args = ap.parse_args(argv)
-    rows = [run(size, getattr(args, f"time_limit_{size}"), args.seed, args.workers) for size in args.sizes]
+    rows = []
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for size in args.sizes:
+        for alg in args.algorithms:
+            for limit in args.limits:
+                row = run(size, alg, limit, args.seed, args.workers)
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+                out.write_text(json.dumps({"benchmark": "generation", "runs": rows}, indent=1, default=str))
+    print(table(rows, args.limits))
     print(json.dumps({"benchmark": "generation", "runs": rows}, default=str))
 
 

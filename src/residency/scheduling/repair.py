@@ -26,8 +26,8 @@ import numpy as np
 
 from residency.domain.program import Absence, AbsenceStatus, AbsenceType, Program
 from residency.domain.schedule import Schedule
-from residency.scheduling.problem import ABSENCE_CODES, Options
 from residency.scheduling.check import violations
+from residency.scheduling.problem import ABSENCE_CODES, Options
 from residency.scheduling.solve import GenerationResult, generate
 
 PADS = (3, 14, 35, None)
