@@ -18,6 +18,7 @@ from residency.scheduling.roster.units import measure
 
 ALGORITHMS = ("greedy", "cpsat", "hybrid", "lp")
 MIP_SHARE = 0.3  # hybrid: share of the time limit for the MIP warm start
+MIP_MAX_VARS = 60_000
 
 
 @dataclass
@@ -98,7 +99,9 @@ def solve_roster(spec: RosterSpec, algorithm: str = "hybrid", ctx: RunContext | 
         if algorithm == "hybrid":
             mip_bound = None
             warm = None
-            if MIP_SHARE > 0:  # warm start: the MIP (HiGHS) for a share of the time, else the greedy roster
+            # warm start: the MIP (HiGHS) for a share of the time, else the greedy roster (also for
+            # models too large to translate through PuLP quickly)
+            if MIP_SHARE > 0 and len(model.Proto().variables) <= MIP_MAX_VARS:
                 from residency.scheduling.mip import solve_model
 
                 warm = solve_model(model, budget * MIP_SHARE, threads=max(1, ctx.workers))
