@@ -9,8 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from residency.cli_bench import register as register_bench
 from residency.cli_compliance import register as register_compliance
 from residency.cli_io import register as register_io
+from residency.cli_repair import register as register_repair
 from residency.config import get_settings
 
 app = typer.Typer(
@@ -278,7 +280,7 @@ def run_generation(
 
 @app.command()
 def generate(
-    algorithm: Annotated[str, typer.Option(help="cpsat-layered")] = "cpsat-layered",
+    algorithm: Annotated[str, typer.Option(help="hybrid | greedy | cpsat | lp | cpsat-layered")] = "hybrid",
     time_limit: Annotated[float, typer.Option(help="Seconds")] = 60.0,
     seed: int = 0,
     workers: int = 2,
@@ -455,6 +457,8 @@ def health(
 
 register_compliance(app)
 register_io(app)
+register_bench(app)
+register_repair(app)
 
 
 def main() -> None:

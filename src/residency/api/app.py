@@ -13,7 +13,18 @@ from prometheus_client import Counter, Histogram
 from residency import __version__, logs
 from residency.api import crud, errors, metrics
 from residency.api.resources import RESOURCES
-from residency.api.routers import actions, auth, compliance, health, io, programs, resilience, schedule, users
+from residency.api.routers import (
+    actions,
+    auth,
+    compliance,
+    health,
+    io,
+    programs,
+    repairs,
+    resilience,
+    schedule,
+    users,
+)
 from residency.config import Settings, get_settings
 
 log = structlog.get_logger("residency.api")
@@ -74,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(users.router)
     api.include_router(actions.router)
     api.include_router(schedule.router)
+    api.include_router(repairs.router)
     api.include_router(compliance.router)
     api.include_router(resilience.router)
     api.include_router(io.router)
