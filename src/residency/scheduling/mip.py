@@ -122,9 +122,30 @@ def _quiet() -> Iterator[None]:
         os.close(null)
 
 
-def _solver(time_limit: float, relax: bool = False, threads: int = 1):
+class _HighsWithStart(pulp.HiGHS):
+    """pulp.HiGHS (the highspy API) that hands HiGHS a MIP start before solving."""
+
+    def __init__(self, start: list[int] | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.start = start
+
+    def callSolver(self, lp: Any) -> None:  # noqa: N802 (PuLP API)
+        if self.start is not None:
+            import highspy
+
+            cols = [0.0] * lp.solverModel.getNumCol()
+            for var in lp.variables():
+                cols[var.index] = float(self.start[int(var.name[1:])])
+            sol = highspy.HighsSolution()
+            sol.col_value = cols
+            sol.value_valid = True
+            lp.solverModel.setSolution(sol)
+        lp.solverModel.run()
+
+
+def _solver(time_limit: float, relax: bool = False, threads: int = 1, start: list[int] | None = None):
     if "HiGHS" in pulp.listSolvers(onlyAvailable=True):
-        return pulp.HiGHS(msg=False, timeLimit=max(1.0, time_limit), threads=threads, mip=not relax,
+        return _HighsWithStart(start=start if not relax else None,msg=False, timeLimit=max(1.0, time_limit), threads=threads, mip=not relax,
                           log_to_console=False, output_flag=False)  # fmt: skip
     return pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1, int(time_limit)), threads=threads, mip=not relax)
 
@@ -138,12 +159,9 @@ def solve_model(model: Any, time_limit: float, hints: list[int] | None = None, t
         lp.solve(_solver(max(1.0, 0.2 * time_limit), relax=True, threads=threads))
     bound = pulp.value(lp.objective) if getattr(lp, "sol_status", None) == pulp.LpSolutionOptimal else None
     mip, xs = translate(proto)
-    if hints is not None:
-        for x, h in zip(xs, hints, strict=False):
-            x.setInitialValue(h)
     left = max(1.0, time_limit - (time.monotonic() - t0))
     with _quiet():
-        status = mip.solve(_solver(left, threads=threads))
+        status = mip.solve(_solver(left, threads=threads, start=hints))
     name = pulp.LpStatus[status]
     sol = mip.sol_status if hasattr(mip, "sol_status") else None
     try:  # HiGHS's own dual bound of the MIP, when it got further than the relaxation

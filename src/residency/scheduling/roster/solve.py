@@ -19,6 +19,7 @@ from residency.scheduling.roster.units import measure
 ALGORITHMS = ("greedy", "cpsat", "hybrid", "lp")
 MIP_SHARE = 0.3  # hybrid: share of the time limit for the MIP warm start
 MIP_MAX_VARS = 60_000
+CP_FIRST = 0.1  # hybrid: share of the time for a first CP-SAT roster handed to the MIP as its start
 
 
 @dataclass
@@ -101,11 +102,22 @@ def solve_roster(spec: RosterSpec, algorithm: str = "hybrid", ctx: RunContext | 
             warm = None
             # warm start: the MIP (HiGHS) for a share of the time, else the greedy roster (also for
             # models too large to translate through PuLP quickly)
+            rmodel.hint(model, v, start)
             if MIP_SHARE > 0 and len(model.Proto().variables) <= MIP_MAX_VARS:
                 from residency.scheduling.mip import solve_model
 
-                warm = solve_model(model, budget * MIP_SHARE, threads=max(1, ctx.workers))
+                cp_values = None
+                if CP_FIRST > 0:  # a first CP-SAT roster becomes the MIP's start
+                    ctx.layer = "roster-start"
+                    st, sv, found = cpsat.solve(model, ctx, budget * CP_FIRST)
+                    if found:
+                        cp_values = list(sv.ResponseProto().solution)
+                        cp_obj = sv.ObjectiveValue()
+                    ctx.layer = "roster"
+                warm = solve_model(model, budget * MIP_SHARE, hints=cp_values, threads=max(1, ctx.workers))
                 mip_bound = warm.bound
+                if cp_values is not None and (warm.values is None or warm.objective > cp_obj):
+                    warm.values, warm.status = cp_values, "feasible"
             if warm is not None and warm.status == "optimal" and warm.values is not None:  # proven: done
                 roster = rmodel.roster_of(warm.values, spec, v)
                 obj, hard, parts = measure(spec, roster)
@@ -114,11 +126,11 @@ def solve_roster(spec: RosterSpec, algorithm: str = "hybrid", ctx: RunContext | 
                                     time.monotonic() - t0)  # fmt: skip
             if warm is not None and warm.values is not None:
                 proto = model.Proto()
+                proto.solution_hint.vars.clear()
+                proto.solution_hint.values.clear()
                 proto.solution_hint.vars.extend(range(len(warm.values)))
                 proto.solution_hint.values.extend(warm.values)
                 first.append(time.monotonic() - t0)
-            else:
-                rmodel.hint(model, v, start)
             budget = ctx.time_limit - (time.monotonic() - t0)
             status, solver, ok = lns.hybrid(model, ctx, budget, v.keys(), guide=guide(spec, v))
         elif algorithm in ("cpsat", "cpsat-layered"):
