@@ -9,7 +9,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from residency.api.routers import repairs
 from residency.cli_repair import register
 from residency.services import store_program
 from residency.store import schedules as store
@@ -17,8 +16,8 @@ from residency.store.db import session_scope
 
 
 @pytest.fixture()
-def published(app, client, database_url, small_program, small_result):
-    app.include_router(repairs.router, prefix="/api/v1")  # the app wires it in app.py
+def published(client, database_url, small_program, small_result):
+    assert any(getattr(r, "path", "") == "/api/v1/schedule/repairs" for r in client.app.routes)
     with session_scope(database_url) as db:
         row = store_program(db, small_program, "small")
         year = store.year_of(db, row.id)
