@@ -97,6 +97,8 @@ def solve(model: cp_model.CpModel, ctx: RunContext, budget: float) -> tuple[int,
     """Solve with the run's seed and workers. With one worker the limit is deterministic time, so the
     same seed gives the same answer; a wall-clock guard of a few times the budget still applies."""
     hints = (ctx.hints or {}).get(ctx.layer)
+    if ctx.algorithm == "hybrid" and ctx.layer in ctx.solutions:  # a re-solve (e.g. after compliance cuts)
+        hints = ctx.solutions[ctx.layer]
     proto = model.Proto()
     if hints is not None and len(hints) == len(proto.variables) and not len(proto.solution_hint.vars):
         proto.solution_hint.vars.extend(range(len(hints)))
