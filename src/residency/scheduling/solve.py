@@ -98,7 +98,6 @@ class GenerationResult:
 # cpsat-layered); lp: every layer as a MIP through PuLP/HiGHS, its LP relaxation the bound (a layer the
 # MIP translation cannot take falls back to CP-SAT, with a warning). Kept equal to runs.ALGORITHMS.
 ALGORITHMS = ("hybrid", "greedy", "cpsat", "lp", "cpsat-layered")
-GREEDY_SHARE = 0.2  # share of the time limit hybrid may give its greedy warm start
 
 
 def generate(
@@ -158,7 +157,9 @@ def _hybrid(problem: Problem, time_limit: float, seed: int, workers: int, progre
     """Greedy pass (each layer's first solution), then the full pass with the greedy solutions as
     hints and LNS in each layer; the better complete schedule is returned."""
     started = time.monotonic()
-    warm_ctx = RunContext(time_limit * GREEDY_SHARE, seed, workers, progress, cancel, algorithm="greedy")
+    # the warm start stops each layer at its first solution, so it may have the whole limit (a large
+    # program needs 10-20 s); the full pass gets what is left
+    warm_ctx = RunContext(time_limit, seed, workers, progress, cancel, algorithm="greedy")
     warm = _attempt(problem, warm_ctx, verify)
     if warm.status == "cancelled":
         return warm
