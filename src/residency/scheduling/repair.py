@@ -153,7 +153,9 @@ def repair(
             a = lo - 1 if lo > 0 and lo - 1 in nights else lo
             b = hi + 1 if hi < published.days - 1 and hi in nights else hi
             locked[keep.row(key), a : b + 1] = False
-        locked[row, i0 : i1 + 1] = True  # the absence itself
+        # the absence itself, and the day after it: no call may start on an absent night (the run
+        # does not see the absence as one; a locked post-call day keeps the person off those calls)
+        locked[row, i0 : min(i1 + 2, published.days)] = True
         if eve_call and i0 > 0:  # the call of the eve stands (it ends as the absence starts)
             locked[row, i0 - 1] = True
         keep.locked = locked
