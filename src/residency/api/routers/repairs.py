@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from residency.api.deps import DbDep, Principal, requires
 from residency.api.errors import ApiError
 from residency.auth.roles import Access
-from residency.cli_repair import repair_draft
+from residency.repairs import repair_draft
 from residency.runs import RunError
 from residency.store import schedules as store
 
