@@ -24,7 +24,13 @@ def published(client, database_url, small_program, small_result):
         ids = {"program": row.id, "published": pub.id}
     residents = {p.key for p in small_program.residents()}
     sched = small_result.schedule
-    call = next(c for c in sched.calls if c.person in residents and c.night > sched.start + timedelta(60))
+    # a Monday-Wednesday weeknight call: several seniors can legally take it over, whatever the base
+    # schedule (a weekend 24-hour call may have no legal replacement on a given year)
+    call = next(
+        c for c in sched.calls
+        if c.person in residents and c.night > sched.start + timedelta(60) and "weeknight" in c.pool
+        and c.night.weekday() < 3
+    )  # fmt: skip
     return ids, call
 
 
