@@ -67,41 +67,9 @@ def save_program(session: Session, program: d.Program, slug: str) -> m.Program:
                     )
                 )
     for a in program.activities:
-        add(
-            m.Activity(
-                program_id=pid,
-                code=a.code,
-                name=a.name,
-                category=a.category.value,
-                counts_duty_hours=a.counts_duty_hours,
-                am_start=a.am_start,
-                am_end=a.am_end,
-                pm_start=a.pm_start,
-                pm_end=a.pm_end,
-                supervision_load=dict(a.supervision_load),
-                provides_supervision=a.provides_supervision,
-                colour=a.colour,
-            )
-        )
+        add(activity_row(pid, a))
     for r in program.rotations:
-        kwargs = {"effective_from": r.effective_from} if r.effective_from else {}
-        add(
-            m.Rotation(
-                program_id=pid,
-                name=r.name,
-                abbreviation=r.abbreviation,
-                eligible_pgy=list(r.eligible_pgy),
-                min_residents=r.min_residents,
-                max_residents=r.max_residents,
-                leave_allowed=r.leave_allowed,
-                off_site=r.off_site,
-                half_block_allowed=r.half_block_allowed,
-                is_night_float=r.is_night_float,
-                pattern=list(r.pattern),
-                flexible=sorted(r.flexible),
-                **kwargs,
-            )
-        )
+        add(rotation_row(pid, r))
     for c in program.curriculum:
         add(
             m.CurriculumRequirement(
@@ -114,22 +82,7 @@ def save_program(session: Session, program: d.Program, slug: str) -> m.Program:
             )
         )
     for pool in program.call_pools:
-        add(
-            m.CallPool(
-                program_id=pid,
-                name=pool.name,
-                kind=pool.kind.value,
-                eligible_pgy=list(pool.eligible_pgy),
-                includes_faculty=pool.includes_faculty,
-                member_keys=list(pool.members),
-                weekdays=sorted(pool.weekdays),
-                covers_holidays=pool.covers_holidays,
-                shift_start=pool.shift_start,
-                shift_end=pool.shift_end,
-                post_call_codes=list(pool.post_call_codes),
-                per_night=pool.per_night,
-            )
-        )
+        add(call_pool_row(pid, pool))
     for ab in program.absences:
         add(
             m.Absence(
@@ -184,3 +137,56 @@ def save_program(session: Session, program: d.Program, slug: str) -> m.Program:
         )
     session.flush()
     return row
+
+
+def activity_row(pid: int, a: d.Activity) -> m.Activity:
+    return m.Activity(
+        program_id=pid,
+        code=a.code,
+        name=a.name[:100],
+        category=a.category.value,
+        counts_duty_hours=a.counts_duty_hours,
+        am_start=a.am_start,
+        am_end=a.am_end,
+        pm_start=a.pm_start,
+        pm_end=a.pm_end,
+        supervision_load=dict(a.supervision_load),
+        provides_supervision=a.provides_supervision,
+        colour=a.colour,
+    )
+
+
+def rotation_row(pid: int, r: d.Rotation) -> m.Rotation:
+    kwargs = {"effective_from": r.effective_from} if r.effective_from else {}
+    return m.Rotation(
+        program_id=pid,
+        name=r.name[:200],
+        abbreviation=r.abbreviation,
+        eligible_pgy=list(r.eligible_pgy),
+        min_residents=r.min_residents,
+        max_residents=r.max_residents,
+        leave_allowed=r.leave_allowed,
+        off_site=r.off_site,
+        half_block_allowed=r.half_block_allowed,
+        is_night_float=r.is_night_float,
+        pattern=list(r.pattern),
+        flexible=sorted(r.flexible),
+        **kwargs,
+    )
+
+
+def call_pool_row(pid: int, pool: d.CallPool) -> m.CallPool:
+    return m.CallPool(
+        program_id=pid,
+        name=pool.name,
+        kind=pool.kind.value,
+        eligible_pgy=list(pool.eligible_pgy),
+        includes_faculty=pool.includes_faculty,
+        member_keys=list(pool.members),
+        weekdays=sorted(pool.weekdays),
+        covers_holidays=pool.covers_holidays,
+        shift_start=pool.shift_start,
+        shift_end=pool.shift_end,
+        post_call_codes=list(pool.post_call_codes),
+        per_night=pool.per_night,
+    )

@@ -20,6 +20,7 @@ from residency.io.workbook.text import slug
 from residency.store import models as m
 from residency.store import schedules as store
 from residency.store.loader import load_program
+from residency.store.writer import activity_row, call_pool_row, rotation_row
 
 IMPORT_PREFIX = "Import: "
 
@@ -99,66 +100,19 @@ def apply_staging(
             continue
         if not st.program_is_new and code not in st.new_activities:
             continue
-        db.add(
-            m.Activity(
-                program_id=pid,
-                code=a.code,
-                name=a.name[:100],
-                category=a.category.value,
-                counts_duty_hours=a.counts_duty_hours,
-                am_start=a.am_start,
-                am_end=a.am_end,
-                pm_start=a.pm_start,
-                pm_end=a.pm_end,
-                supervision_load=dict(a.supervision_load),
-                provides_supervision=a.provides_supervision,
-                colour=a.colour,
-            )
-        )
+        db.add(activity_row(pid, a))
         created["activities"] += 1
     rots = existing(m.Rotation, "abbreviation")
     for abbr, r in st.rotations.items():
         if abbr in rots:
             continue
-        kwargs = {"effective_from": r.effective_from} if r.effective_from else {}
-        db.add(
-            m.Rotation(
-                program_id=pid,
-                name=r.name[:200],
-                abbreviation=r.abbreviation,
-                eligible_pgy=list(r.eligible_pgy),
-                min_residents=r.min_residents,
-                max_residents=r.max_residents,
-                leave_allowed=r.leave_allowed,
-                off_site=r.off_site,
-                half_block_allowed=r.half_block_allowed,
-                is_night_float=r.is_night_float,
-                pattern=list(r.pattern),
-                flexible=sorted(r.flexible),
-                **kwargs,
-            )
-        )
+        db.add(rotation_row(pid, r))
         created["rotations"] += 1
     pools = existing(m.CallPool, "name")
     for pname, pool in st.call_pools.items():
         if pname in pools:
             continue
-        db.add(
-            m.CallPool(
-                program_id=pid,
-                name=pool.name,
-                kind=pool.kind.value,
-                eligible_pgy=list(pool.eligible_pgy),
-                includes_faculty=pool.includes_faculty,
-                member_keys=list(pool.members),
-                weekdays=sorted(pool.weekdays),
-                covers_holidays=pool.covers_holidays,
-                shift_start=pool.shift_start,
-                shift_end=pool.shift_end,
-                post_call_codes=list(pool.post_call_codes),
-                per_night=pool.per_night,
-            )
-        )
+        db.add(call_pool_row(pid, pool))
         created["call_pools"] += 1
     people = existing(m.Person, "key")
     for key, p in st.people.items():
