@@ -17,6 +17,9 @@ except ImportError:  # without Playwright the browser tests skip exactly when th
     pytest.skip("Playwright and Chromium are not installed", allow_module_level=True)
 
 pytestmark = pytest.mark.browser
+# The compliance check behind a cell edit evaluates the realistic program's year: on a loaded 2-core CI
+# machine it can take longer than Playwright's 5 s default.
+expect.set_options(timeout=30_000)
 
 
 def test_coordinator_year_grid_and_an_edit_that_violates(page_for, screenshots, web_seed):
