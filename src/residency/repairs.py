@@ -88,3 +88,67 @@ def repair_draft(
     )  # fmt: skip
     out["schedule_id"] = draft.id
     return out
+
+
+def unreflected_absences(db: Session, *, program_id: int, year_label: str | None = None) -> list[int]:
+    """Ids of the approved absences the published schedule does not yet honour (the person has a
+    non-leave half-day or a call inside the absence), oldest first; [] with nothing published."""
+    from residency.domain.program import ActivityCategory
+    from residency.store import models as m
+    from residency.store import schedules as store
+
+    year = store.year_of(db, program_id, year_label)
+    current = store.published(db, program_id, year.id)
+    if current is None:
+        return []
+    acts = list(db.scalars(select(m.Activity).where(m.Activity.program_id == program_id)))
+    leave = {a.code for a in acts if a.category == ActivityCategory.LEAVE.value}
+    codes = tuple(a.code for a in acts)
+    key_of = {p.id: p.key for p in db.scalars(select(m.Person).where(m.Person.program_id == program_id))}
+    loaded = store.load_schedule(db, program_id, current.id, codes, tuple(key_of.values()))
+    sched = loaded.schedule
+    code_arr = np.array([*sched.codes, ""], dtype=object)
+    out = []
+    absences = db.scalars(
+        select(m.Absence)
+        .where(m.Absence.program_id == program_id, m.Absence.status == "approved")
+        .order_by(m.Absence.id)
+    )
+    for a in absences:
+        key = key_of.get(a.person_id)
+        lo, hi = max(a.start_date, sched.start), min(a.end_date, sched.end)
+        if key is None or key not in sched.people or lo > hi:
+            continue
+        i0, i1 = (lo - sched.start).days, (hi - sched.start).days
+        cells = code_arr[sched.grid[sched.row(key), i0 : i1 + 1]]
+        working = any(c and c not in leave for c in cells.ravel())
+        on_call = any(c.person == key and lo <= c.night <= hi for c in sched.calls)
+        if working or on_call:
+            out.append(a.id)
+    return out
+
+
+def repair_absences(
+    db: Session,
+    *,
+    program_id: int,
+    user_id: int | None,
+    absence_id: int | None = None,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    workers: int = 2,
+) -> dict[str, Any]:
+    """The defense action ``open_repair_draft``: an incremental repair (fewest changed cells, every
+    hard rule kept) of the published schedule around ``absence_id``, or else around the oldest
+    approved absence it does not yet honour. ``pending`` lists the other such absences (repair them
+    one at a time after reviewing this draft). Flush only; the caller commits."""
+    todo = unreflected_absences(db, program_id=program_id)
+    if absence_id is None:
+        if not todo:
+            raise RunError(409, "nothing_to_repair", "the published schedule already honours every approved absence")
+        absence_id = todo[0]
+    out = repair_draft(
+        db, program_id=program_id, user_id=user_id, absence_id=absence_id, time_limit=time_limit, seed=seed,
+        workers=workers,
+    )  # fmt: skip
+    return {"absence_id": absence_id, "pending": [i for i in todo if i != absence_id], **out}

@@ -208,7 +208,8 @@ class ActionIn(BaseModel):
 @router.post("/resilience/actions", status_code=202, summary="Carry out a defense action through the product")
 def act(body: ActionIn, db: DbDep, principal: CoordinatorDep, settings: SettingsDep) -> dict:
     """alert → notify coordinators; apply_load_shedding → a draft at params.level; activate_fallback →
-    generate params.scenario's fallback (a run); open_repair_draft → a generation run for review."""
+    generate params.scenario's fallback (a run); open_repair_draft → an incremental repair draft of the
+    published schedule around params.absence_id or the oldest approved absence it does not honour."""
     from residency.notify import coordinators, notify
 
     try:
@@ -246,15 +247,21 @@ def act(body: ActionIn, db: DbDep, principal: CoordinatorDep, settings: Settings
                 days=int(body.params.get("days", 28)),
                 time_limit=float(body.params.get("time_limit", 60)),
             )
-        else:
-            from residency.runs import request_run
+        else:  # open_repair_draft: the fewest changes that honour the approved absences
+            from residency.repairs import repair_absences
 
-            run = request_run(
+            absence = body.params.get("absence_id")
+            out = repair_absences(
                 db,
                 program_id=principal.program_id,
                 user_id=principal.user.id,
-                time_limit=float(body.params.get("time_limit", 60)),
+                absence_id=int(absence) if absence is not None else None,
+                time_limit=float(body.params.get("time_limit", 30)),
+                seed=int(body.params.get("seed", 0)),
+                workers=int(body.params.get("workers", 2)),
             )
+            db.commit()
+            return {"kind": body.kind, **out}
     except (RunError, ViewError) as exc:
         raise _fail(exc) from exc
     db.commit()
