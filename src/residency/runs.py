@@ -154,6 +154,7 @@ def execute_run(
     """Run a queued generation to its end and store the draft. Never raises for solver outcomes: the
     run's status and message say what happened."""
     from residency.compliance.of_schedule import check_schedule
+    from residency.scheduling.problem import Options
     from residency.scheduling.solve import generate
 
     with session_scope(url) as db:
@@ -164,7 +165,7 @@ def execute_run(
             run.status, run.finished_at = RunStatus.CANCELLED.value, datetime.now(UTC)
             return run
         year = db.get(m.AcademicYear, run.academic_year_id)
-        program = load_program(db, run.program_id, year.label)
+        program = loaded_program = load_program(db, run.program_id, year.label)
         params = dict(run.parameters)
         scope = _scope(program, params)
         scenario = _scenario(program, params.get("scenario"))
@@ -174,6 +175,7 @@ def execute_run(
         if loaded is not None:  # locked rotations (pre-assignments) bind the block layer
             extra = tuple(b for b in loaded.locked_blocks if b not in program.block_assignments)
             program = replace(program, block_assignments=program.block_assignments + extra)
+        preferences = _preferences(db, run.program_id, loaded_program, keep)
         run.status, run.started_at = RunStatus.RUNNING.value, datetime.now(UTC)
         program_id, year_id, algorithm, seed = run.program_id, year.id, run.algorithm, run.seed
 
@@ -196,6 +198,7 @@ def execute_run(
             scope_people=scope,
             progress=progress,
             cancel=watch.check,
+            options=Options(preferences=preferences),
         )
     except Exception as exc:  # a solver crash must end the run, not leave it "running" forever
         _update_run(
@@ -218,6 +221,7 @@ def execute_run(
             "best_bound": result.best_bound,
             "gap": summary["gap"],
             "objective_breakdown": result.breakdown,
+            "preferences": len(preferences),
             "warnings": result.warnings[:50],
         }
         if result.status == "cancelled" or (watch.cancelled.is_set() and result.schedule is None):
@@ -261,6 +265,19 @@ def execute_run(
             f"{result.schedule.unfilled()} unfilled half-day(s)"
         )
         return run
+
+
+def _preferences(db: Session, program_id: int, program, published) -> dict[tuple[str, str], float]:
+    """Stigmergy's soft preference weights from the program's leave requests (dated when they were
+    made) and the published schedule's accepted assignments, as of today (older trails evaporate)."""
+    from datetime import date
+
+    from residency.resilience.stigmergy import preference_weights
+
+    made = db.scalars(select(m.Absence.created_at).where(m.Absence.program_id == program_id).order_by(m.Absence.id))
+    requested_on = {i: at.date() for i, at in enumerate(made) if at is not None}
+    today = date.today()
+    return preference_weights(program, published, as_of=today, requested_on=requested_on).weights()
 
 
 def _scenario(program, spec: dict[str, Any] | None):

@@ -177,5 +177,11 @@ def preference_weights(
     swaps: Iterable[SwapRequest] = (),
     stated: Iterable[Signal] = (),
     config: TrailConfig = TrailConfig(),
+    requested_on: Mapping[int, date] | None = None,
 ) -> Trails:
-    return lay_trails(signals_from_program(program, schedule, as_of=as_of, swaps=swaps, stated=stated), as_of, config)
+    """The trails of ``signals_from_program``. ``Trails.weights()`` is what a generation run feeds the
+    solver (``scheduling.problem.Options.preferences``; see ``scheduling/constraints/preference.py``)."""
+    signals = signals_from_program(
+        program, schedule, as_of=as_of, swaps=swaps, stated=stated, requested_on=requested_on
+    )
+    return lay_trails(signals, as_of, config)

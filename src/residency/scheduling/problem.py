@@ -7,6 +7,7 @@ engine, and what a ``keep`` schedule fixes. Pure: no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import cached_property
@@ -73,6 +74,8 @@ class Options:
     day_off_code: str = "OFF"
     weekend_code: str = "W"
     stay_weight: int = 0  # repair: cost of each call / day off that differs from keep (0 = off)
+    # (person key, stigmergy target) -> soft weight (1 neutral, < 1 avoided); constraints/preference.py
+    preferences: Mapping[tuple[str, str], float] = field(default_factory=dict, hash=False)
 
 
 @dataclass
