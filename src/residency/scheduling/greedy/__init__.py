@@ -1,0 +1,1 @@
+"""The ``greedy`` algorithm: a fast constructive heuristic per layer (no CP-SAT), see driver.py."""

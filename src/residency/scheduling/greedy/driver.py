@@ -1,0 +1,147 @@
+"""The greedy driver: ``run_greedy(problem, ctx, result, verify)`` mirrors ``solve._run`` with the
+constructive layers of this package (no CP-SAT). It always completes the grid; a rule a layer could
+not meet is left to the compliance engine (``result.violations``) and the layers' warnings.
+
+Layer objectives are measured, not solved for: each layer's soft constraints scored by their
+catalogue ``measure`` on the final schedule (weight x amount), plus 1000 per night left uncovered
+(CALL-COVER, priced as in the CP-SAT model); the two clinic terms that have no ``measure``
+(CLINIC-KEEP, FAC-OWN) are the layer's own count of the model's terms.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import TYPE_CHECKING
+
+from residency.domain.schedule import Schedule
+from residency.scheduling.catalogue import CATALOGUE, score
+from residency.scheduling.check import violations
+from residency.scheduling.clinic import fill_faculty_base, fill_faculty_rest
+from residency.scheduling.cpsat import RunContext
+from residency.scheduling.fill import fill_residents
+from residency.scheduling.greedy.blocks import greedy_blocks
+from residency.scheduling.greedy.clinic import greedy_clinic
+from residency.scheduling.greedy.faculty import greedy_faculty
+from residency.scheduling.greedy.residents import add_days_off, greedy_residents
+from residency.scheduling.problem import Problem
+
+if TYPE_CHECKING:
+    from residency.scheduling.solve import GenerationResult
+
+WINDOW_RULES = ("WH-01", "WH-02", "OFF-01", "OFF-02", "CALL-01")
+UNMEASURED = {"clinic": ("CLINIC-KEEP", "FAC-OWN")}  # model terms with no measure(): the layer's own count
+
+
+def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, verify: bool = True) -> None:
+    """Fill ``result`` (a ``solve.GenerationResult``) the way ``solve._run`` does, greedily."""
+    from residency.scheduling.solve import LayerReport, _locked, keep_out_of_scope, kept_calls
+
+    program = problem.program
+    seed = ctx.seed
+    ctx.layer = "blocks"
+    ctx.report()
+    t = time.monotonic()
+    blocks = greedy_blocks(problem, seed)
+    result.layers["blocks"] = LayerReport(blocks.status, time.monotonic() - t, None, None, blocks.breakdown)
+    if blocks.status != "feasible":
+        result.warnings.append("greedy blocks: capacity or curriculum could not all be met (see score)")
+
+    base = fill_residents(problem, blocks.rotation)
+    schedule = Schedule.empty(program)
+    schedule.block_assignments = blocks.assignments
+
+    ctx.layer = "residents"
+    ctx.report()
+    t = time.monotonic()
+    res = greedy_residents(problem, base, seed=seed)
+    result.layers["residents"] = LayerReport(res.status, time.monotonic() - t, None, None, res.breakdown)
+    result.warnings += res.uncovered
+    assert res.grid is not None
+
+    ctx.layer = "faculty"
+    ctx.report()
+    t = time.monotonic()
+    fac = greedy_faculty(problem, seed)
+    result.layers["faculty"] = LayerReport(fac.status, time.monotonic() - t, None, None, fac.breakdown)
+    result.warnings += fac.uncovered
+
+    grid = res.grid.copy()
+    fill_faculty_base(problem, grid, fac.fmit_weeks, fac.weeks, fac.calls)
+    ctx.layer = "clinic"
+    ctx.report()
+    t = time.monotonic()
+    clinic = greedy_clinic(problem, grid, base.flexible)
+    result.layers["clinic"] = LayerReport(clinic.status, time.monotonic() - t, None, None, clinic.breakdown)
+    if clinic.given_up:
+        result.warnings.append(
+            f"{clinic.given_up} fixed clinic cell(s) given up for want of a (credentialed) preceptor"
+        )
+    assert clinic.grid is not None
+    grid = clinic.grid
+    fill_faculty_rest(problem, grid)
+    keep_out_of_scope(problem, grid)
+
+    schedule.grid[:] = grid
+    schedule.calls = tuple(
+        sorted(res.calls + fac.calls + kept_calls(problem), key=lambda c: (c.night, c.pool, c.person))
+    )
+    if problem.keep is not None and problem.keep.locked is not None:
+        schedule.locked = _locked(problem)
+    result.schedule = schedule
+    result.status = "ok"
+    ctx.layer = "check"
+    ctx.report()
+    if verify:
+        flagged = _flagged(problem, schedule)
+        if flagged:  # the engine judged a window differently: more days off there, checked again
+            added = add_days_off(problem, base, schedule.grid, res.calls, flagged)
+            result.warnings.append(f"compliance re-check: {added} day(s) off added in {len(flagged)} window(s)")
+        result.violations = len(violations(program, schedule))
+        result.score = score(problem, schedule)
+        _objectives(result)
+    else:
+        for r in result.layers.values():
+            r.objective = sum(r.breakdown.values())
+        result.objective = sum(r.objective or 0.0 for r in result.layers.values())
+        result.breakdown = {k: v for r in result.layers.values() for k, v in r.breakdown.items()}
+    if result.violations in (0, None) or not verify:
+        result.first_complete_s = ctx.elapsed() if not verify or result.violations == 0 else None
+
+
+def _objectives(result: GenerationResult) -> None:
+    """Each layer's objective measured on the final schedule (see the module docstring)."""
+    total = 0.0
+    result.breakdown = {}
+    for layer, rep in result.layers.items():
+        bd: dict[str, float] = {}
+        for cid, s in result.score.items():
+            c = CATALOGUE[cid]
+            if c.layer != layer:
+                continue
+            if not c.hard and s["penalty"]:
+                bd[cid] = float(s["penalty"])
+            elif cid == "CALL-COVER" and s["breaches"]:
+                bd[cid] = 1000.0 * s["breaches"]
+        for cid in UNMEASURED.get(layer, ()):
+            if rep.breakdown.get(cid):
+                bd[cid] = rep.breakdown[cid]
+        rep.breakdown = bd
+        rep.objective = sum(bd.values())
+        total += rep.objective
+        result.breakdown.update(bd)
+    result.objective = total
+
+
+def _flagged(problem: Problem, schedule: Schedule) -> list[tuple[int, int, int]]:
+    out = []
+    for f in violations(problem.program, schedule):
+        if f.rule not in WINDOW_RULES or not isinstance(f.start, date) or f.person_id not in problem.pidx:
+            continue
+        p = problem.pidx[f.person_id]
+        if p not in problem.residents or not problem.in_scope(p):
+            continue
+        i0 = (f.start - problem.start).days
+        i1 = (f.end - problem.start).days + 1
+        out.append((p, max(i0, 0), min(i1, problem.n_days)))
+    return out

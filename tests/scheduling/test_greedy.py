@@ -1,0 +1,177 @@
+"""The greedy heuristic (scheduling/greedy): complete grids the compliance engine accepts on the small
+program, kept cells and out-of-scope people preserved, absences honoured, each layer's hard rules
+checked by the catalogue's own measures, fast."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from residency.domain.program import Absence, AbsenceStatus, AbsenceType
+from residency.domain.schedule import UNFILLED
+from residency.scheduling.catalogue import CATALOGUE
+from residency.scheduling.cpsat import RunContext
+from residency.scheduling.fill import fill_residents
+from residency.scheduling.greedy.blocks import greedy_blocks
+from residency.scheduling.greedy.driver import run_greedy
+from residency.scheduling.greedy.faculty import greedy_faculty
+from residency.scheduling.greedy.residents import greedy_residents
+from residency.scheduling.problem import Options, Problem
+from residency.scheduling.solve import GenerationResult
+
+# Hard catalogue units the greedy run may breach by design, and why:
+# - GRID-PATTERN counts clinic cells given up for want of a preceptor (the small program has 4 faculty);
+#   the CP-SAT layers give some up too (docs/generation.md, 3b).
+ALLOWED_HARD = {"GRID-PATTERN"}
+
+
+def _run(program, keep=None, scope=None, seed=0) -> tuple[Problem, GenerationResult]:
+    problem = Problem(program, Options(), keep, frozenset(scope) if scope is not None else None)
+    result = GenerationResult("failed", seed=seed)
+    run_greedy(problem, RunContext(30.0, seed, 1), result, verify=True)
+    return problem, result
+
+
+@pytest.fixture(scope="module")
+def greedy_small(small_program):
+    started = time.monotonic()
+    problem, result = _run(small_program)
+    return problem, result, time.monotonic() - started
+
+
+def test_greedy_small_complete_and_compliant(greedy_small, small_program):
+    problem, result, seconds = greedy_small
+    assert result.status == "ok"
+    s = result.schedule
+    assert s.unfilled() == 0 and (s.grid != UNFILLED).all()
+    assert set(s.people) == {p.key for p in small_program.people}
+    assert result.violations == 0
+    assert result.first_complete_s is not None
+    assert seconds < 5.0
+    assert set(result.layers) == {"blocks", "residents", "faculty", "clinic"}
+    assert result.objective == pytest.approx(sum(r.objective for r in result.layers.values()))
+
+
+def test_greedy_small_hard_units_clean(greedy_small):
+    problem, result, _ = greedy_small
+    breaches = {cid: v["breaches"] for cid, v in result.score.items() if v["hard"] and v["breaches"]}
+    assert set(breaches) <= ALLOWED_HARD, breaches
+    # every call night covered (resident and staff pools), post-call written, supervision met
+    for cid in ("CALL-COVER", "FAC-CALL", "FAC-FMIT", "CALL-POST", "SUP-CLINIC", "SUP-PROC", "FAC-CAP"):
+        assert CATALOGUE[cid].measure(problem, result.schedule) == [], cid
+
+
+def test_greedy_one_call_per_night_per_pool_and_no_back_to_back(greedy_small, small_program):
+    _problem, result, _ = greedy_small
+    calls = result.schedule.calls
+    per_pool_night: dict = {}
+    for c in calls:
+        per_pool_night.setdefault((c.pool, c.night), []).append(c.person)
+    pools = {p.name: p for p in small_program.call_pools}
+    assert all(len(v) == pools[pool].per_night for (pool, _n), v in per_pool_night.items())
+    nights: dict = {}
+    for c in calls:
+        nights.setdefault(c.person, set()).add(c.night)
+    for person, ns in nights.items():
+        assert not any(n + timedelta(days=1) in ns for n in ns), person
+
+
+def test_greedy_deterministic(small_program):
+    _, a = _run(small_program, seed=5)
+    _, b = _run(small_program, seed=5)
+    assert np.array_equal(a.schedule.grid, b.schedule.grid)
+    assert a.schedule.calls == b.schedule.calls
+    assert a.schedule.block_assignments == b.schedule.block_assignments
+
+
+def test_greedy_planted_absence_honoured(small_program):
+    start = small_program.year.start + timedelta(days=40)
+    absence = Absence("R2-01", start, start + timedelta(days=4), type=AbsenceType.VACATION,
+                      status=AbsenceStatus.APPROVED)  # fmt: skip
+    program = replace(small_program, absences=(*small_program.absences, absence))
+    problem, result = _run(program)
+    s = result.schedule
+    row = s.row("R2-01")
+    d0 = (start - s.start).days
+    assert (s.grid[row, d0 : d0 + 5] == s.code_index("LV")).all()
+    assert not any(c.person == "R2-01" and start <= c.night <= start + timedelta(days=4) for c in s.calls)
+    # on call the night before the leave would make the first leave day post-call: not allowed either
+    assert not any(c.person == "R2-01" and c.night == start - timedelta(days=1) for c in s.calls)
+    assert CATALOGUE["BLK-LEAVE"].measure(problem, s) == []
+    assert result.violations == 0
+
+
+def test_greedy_locked_cells_and_scope_kept(small_program, greedy_small):
+    _problem, first, _ = greedy_small
+    keep = first.schedule.copy()
+    keep.locked = np.zeros(keep.grid.shape, bool)
+    row = keep.row("R3-01")
+    keep.locked[row, 40:44, :] = True
+    keep.grid[row, 40:44, :] = keep.code_index("ADM")
+    # a call on a locked night is kept (Problem.call_kept): drop R3-01's calls there, the cells are now ADM
+    lo, hi = keep.start + timedelta(days=39), keep.start + timedelta(days=44)
+    keep.calls = tuple(c for c in keep.calls if not (c.person == "R3-01" and lo <= c.night <= hi))
+    # every call-eligible resident in scope (with fewer, a weekend may have a single legal taker for
+    # two nights running: then one night is left short and reported), the PGY-1s and most faculty kept
+    scope = {p.key for p in small_program.residents() if not p.key.startswith("R1-")} | {"F-02"}
+    problem, result = _run(small_program, keep=keep, scope=scope, seed=9)
+    assert result.status == "ok"
+    s = result.schedule
+    assert (s.grid[s.row("R3-01"), 40:44] == s.code_index("ADM")).all()
+    for key in keep.people:
+        if key not in scope:
+            assert np.array_equal(s.grid[s.row(key)], keep.grid[keep.row(key)]), key
+    key = lambda c: (c.night, c.pool, c.person)  # noqa: E731
+    others = sorted((c for c in keep.calls if c.person not in scope), key=key)
+    assert sorted((c for c in s.calls if c.person not in scope), key=key) == others
+    assert [b for b in s.block_assignments if b.person not in scope] == [
+        b for b in keep.block_assignments if b.person not in scope
+    ]
+    assert CATALOGUE["GRID-KEEP"].measure(problem, s) == []
+    # pool nights stay covered exactly once (kept calls count), and the engine accepts the result
+    assert CATALOGUE["CALL-COVER"].measure(problem, s) == []
+    assert result.violations == 0
+
+
+def test_greedy_layers_standalone(small_program):
+    """Each layer on its own returns the CP-SAT layer's result type, honouring its hard rules."""
+    problem = Problem(small_program)
+    blocks = greedy_blocks(problem, 0)
+    assert blocks.status == "feasible"
+    for p in problem.residents:
+        assert None not in blocks.rotation[p]
+    base = fill_residents(problem, blocks.rotation)
+    res = greedy_residents(problem, base)
+    assert res.status == "feasible" and res.grid is not None
+    # nobody on call while absent or on night float, only eligible pool members
+    pools = {c.name: c for c in small_program.call_pools}
+    for c in res.calls:
+        p, d = problem.pidx[c.person], (c.night - problem.start).days
+        assert p in problem.pool_members(pools[c.pool])
+        assert (problem.absence[p, d] < 0).all()
+        assert not problem.rotations[base.rot_day[p, d]].is_night_float
+    fac = greedy_faculty(problem)
+    assert fac.status == "feasible"
+    weeks = sorted(w for ws in fac.fmit_weeks.values() for w in ws)
+    assert weeks == list(range(len(fac.weeks)))  # one teaching attending every week
+    for ws in fac.fmit_weeks.values():
+        assert not any(w + 1 in ws for w in ws)  # never two weeks running
+
+
+def test_greedy_blocks_respect_locks(small_program):
+    from residency.domain.program import BlockAssignment
+
+    locks = (BlockAssignment("R1-01", 2, "NF", "first_half"), BlockAssignment("R2-02", 3, "FMC"))
+    program = replace(small_program, block_assignments=locks)
+    problem = Problem(program)
+    blocks = greedy_blocks(problem, 1)
+    from residency.domain.schedule import Schedule
+
+    s = Schedule.empty(program)
+    s.block_assignments = blocks.assignments
+    for cid in ("BLK-ONE", "BLK-WHOLE", "BLK-ELIG", "BLK-CAP", "BLK-CURR", "BLK-LEAVE", "BLK-LOCK"):
+        assert CATALOGUE[cid].measure(problem, s) == [], cid
