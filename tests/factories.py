@@ -153,6 +153,11 @@ PAYLOADS: dict[str, Payload] = {
         "post_call_codes": [b.activity_code()],
         "weekdays": [0, 1, 2],
     },
+    "backup_activation": lambda b: {
+        "call_pool_id": b.call_pool(),
+        "start_date": "2025-09-01",
+        "end_date": "2025-09-28",
+    },
     "absence": lambda b: {
         "person_id": b.person(),
         "start_date": "2025-08-04",
@@ -208,6 +213,7 @@ PATCHES: dict[str, dict[str, Any]] = {
     "curriculum_requirement": {"min_blocks": 2.0},
     "call_pool": {"per_night": 2},
     "absence": {"notes": "beach"},
+    "backup_activation": {"end_date": "2025-10-05"},
     "procedure": {"name": "Upper endoscopy"},
     "procedure_credential": {"status": "suspended"},
     "certification_type": {"renewal_months": 12},

@@ -152,3 +152,167 @@ def repair_absences(
         workers=workers,
     )  # fmt: skip
     return {"absence_id": absence_id, "pending": [i for i in todo if i != absence_id], **out}
+
+
+def _defense_event(db: Session, program_id: int, reason: str, action: dict[str, Any]) -> None:
+    """Persist a defense action as an event beside the level changes (same level before and after)."""
+    from residency.health_service import latest
+    from residency.store import models as m
+
+    report = latest(db, program_id)
+    level = report.level if report is not None else "UNKNOWN"
+    db.add(m.DefenseEvent(program_id=program_id, health_report_id=report.id if report is not None else None,
+                          previous=level, level=level, reasons=[reason], actions=[action]))  # fmt: skip
+
+
+def _backup_pool(db: Session, program_id: int, pool_name: str | None):
+    from residency.store import models as m
+
+    query = select(m.CallPool).where(m.CallPool.program_id == program_id)
+    pools = list(db.scalars(query.order_by(m.CallPool.id)))
+    if pool_name is not None:
+        pool = next((p for p in pools if p.name == pool_name), None)
+        if pool is None:
+            raise RunError(404, "not_found", f"call pool {pool_name!r} not found", "pool")
+    else:
+        pool = next((p for p in pools if p.backup_keys), None)
+        if pool is None:
+            raise RunError(409, "no_backup_pool", "no call pool names backup people (call_pools.backup_keys)", "pool")
+    if not pool.backup_keys:
+        raise RunError(409, "no_backup_pool", f"call pool {pool.name!r} names no backup people", "pool")
+    return pool
+
+
+def activate_backup(
+    db: Session,
+    *,
+    program_id: int,
+    user_id: int | None,
+    pool_name: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, Any]:
+    """The defense action ``activate_backup_call_pool``: make the pool's backup people eligible for its
+    call from ``start`` to ``end`` (default: today, or the schedule's first day, for 28 days) and
+    store a draft of the published schedule whose uncovered nights of that pool they fill
+    (``resilience.backup.fill_with_backup``). Audited and recorded as a defense event (flush only)."""
+    from datetime import timedelta
+
+    from residency.resilience.backup import fill_with_backup
+    from residency.store import audit
+    from residency.store import models as m
+    from residency.store import schedules as store
+    from residency.store.loader import load_program
+
+    pool = _backup_pool(db, program_id, pool_name)
+    year = store.year_of(db, program_id)
+    current = store.published(db, program_id, year.id)
+    if current is None:
+        raise RunError(409, "no_published", "there is no published schedule to fill")
+    if start is None:
+        today = date.today()
+        start = today if year.start_date <= today <= year.end_date else year.start_date
+    end = end or start + timedelta(days=27)
+    if end < start:
+        raise RunError(422, "invalid", "end must not be before start", "end")
+    active = db.scalars(
+        select(m.BackupActivation).where(
+            m.BackupActivation.program_id == program_id,
+            m.BackupActivation.call_pool_id == pool.id,
+            m.BackupActivation.deactivated_at.is_(None),
+        )
+    ).first()
+    if active is not None:
+        raise RunError(409, "already_active", f"the backup of {pool.name!r} is active (activation {active.id})")
+    row = m.BackupActivation(
+        program_id=program_id, call_pool_id=pool.id, start_date=start, end_date=end, activated_by_id=user_id,
+        base_schedule_id=current.id,
+    )  # fmt: skip
+    db.add(row)
+    db.flush()
+    program = load_program(db, program_id, year.label)  # the pool now carries the activated window
+    codes = tuple(a.code for a in program.activities)
+    people = tuple(p.key for p in program.people)
+    loaded = store.load_schedule(db, program_id, current.id, codes, people)
+    fill = fill_with_backup(program, loaded.schedule, pool.name, start, end)
+    changed = fill.schedule.grid != loaded.schedule.grid
+    sources = np.where(changed | (loaded.sources == ""), "solver", loaded.sources)
+    draft = store.save_schedule(
+        db, program_id, year.id, fill.schedule, name=f"backup call: {pool.name} {start}..{end}", sources=sources,
+        locked_blocks=loaded.locked_blocks,
+    )  # fmt: skip
+    body = fill.to_dict()
+    row.schedule_id, row.filled, row.unfilled = draft.id, body["filled"], body["unfilled"]
+    after = {"pool": pool.name, "start": str(start), "end": str(end), "schedule_id": draft.id,
+             "filled": len(fill.filled), "unfilled": len(fill.unfilled)}  # fmt: skip
+    audit.record(db, actor_id=user_id, program_id=program_id, entity="backup_activation", entity_id=row.id,
+                 action="activate", after=after)  # fmt: skip
+    _defense_event(db, program_id, f"backup call pool activated for {pool.name} {start}..{end}",
+                   {"kind": "activate_backup_call_pool", "activation_id": row.id, **after})  # fmt: skip
+    db.flush()
+    return {"activation_id": row.id, "schedule_id": draft.id, "published_id": current.id,
+            "changed_cells": int(changed.sum()), **body}  # fmt: skip
+
+
+def deactivate_backup(
+    db: Session, *, program_id: int, user_id: int | None, activation_id: int | None = None, pool_name: str | None = None
+) -> dict[str, Any]:
+    """End a backup activation (the given one, or the active one of ``pool_name`` or of any pool): the
+    backup people are no longer eligible, its draft is archived if still unpublished; if it was
+    published, a draft of the published schedule with the backup calls of the window taken out (their
+    cells as before the activation) is stored to review. Audited and recorded (flush only)."""
+    from datetime import UTC, datetime
+
+    from residency.store import audit
+    from residency.store import models as m
+    from residency.store import schedules as store
+    from residency.store.loader import load_program
+
+    query = select(m.BackupActivation).where(
+        m.BackupActivation.program_id == program_id, m.BackupActivation.deactivated_at.is_(None)
+    )
+    if activation_id is not None:
+        query = query.where(m.BackupActivation.id == activation_id)
+    elif pool_name is not None:
+        query = query.join(m.CallPool, m.CallPool.id == m.BackupActivation.call_pool_id).where(
+            m.CallPool.name == pool_name
+        )
+    row = db.scalars(query.order_by(m.BackupActivation.id.desc())).first()
+    if row is None:
+        raise RunError(404, "not_found", "no active backup activation to end", "activation_id")
+    pool = db.get(m.CallPool, row.call_pool_id)
+    row.deactivated_at, row.deactivated_by_id = datetime.now(UTC), user_id
+    out: dict[str, Any] = {"activation_id": row.id, "pool": pool.name, "archived_draft": None, "schedule_id": None}
+    draft = db.get(m.Schedule, row.schedule_id) if row.schedule_id else None
+    if draft is not None and draft.status == "draft":
+        draft.status = "archived"
+        out["archived_draft"] = draft.id
+    elif draft is not None and draft.status == "published":
+        year = db.get(m.AcademicYear, draft.academic_year_id)
+        program = load_program(db, program_id, year.label)
+        codes = tuple(a.code for a in program.activities)
+        people = tuple(p.key for p in program.people)
+        now = store.load_schedule(db, program_id, draft.id, codes, people)
+        base = store.load_schedule(db, program_id, row.base_schedule_id, codes, people).schedule
+        sched = now.schedule.copy()
+        backup = set(pool.backup_keys)
+        taken = [c for c in sched.calls
+                 if c.pool == pool.name and c.person in backup and row.start_date <= c.night <= row.end_date]  # fmt: skip
+        for c in taken:
+            r, d = sched.row(c.person), (c.night - sched.start).days
+            sched.grid[r, d : min(d + 2, sched.days)] = base.grid[base.row(c.person), d : min(d + 2, sched.days)]
+        sched.calls = tuple(c for c in sched.calls if c not in taken)
+        changed = sched.grid != now.schedule.grid
+        sources = np.where(changed | (now.sources == ""), "solver", now.sources)
+        reverted = store.save_schedule(
+            db, program_id, year.id, sched, name=f"backup call ended: {pool.name}", sources=sources,
+            locked_blocks=now.locked_blocks,
+        )  # fmt: skip
+        out["schedule_id"] = reverted.id
+        out["uncovered"] = [{"person": c.person, "night": (c.night).isoformat()} for c in taken]
+    audit.record(db, actor_id=user_id, program_id=program_id, entity="backup_activation", entity_id=row.id,
+                 action="deactivate", after={k: v for k, v in out.items() if k != "uncovered"})  # fmt: skip
+    _defense_event(db, program_id, f"backup call pool deactivated for {pool.name}",
+                   {"kind": "deactivate_backup_call_pool", **{k: v for k, v in out.items() if k != "uncovered"}})  # fmt: skip
+    db.flush()
+    return out

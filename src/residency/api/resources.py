@@ -153,6 +153,18 @@ def validate_call_pool(db: Session, p: Principal, data: dict[str, Any], row: Any
             raise _bad("post_call_codes", f"unknown activity codes: {', '.join(unknown)}")
     if data.get("per_night") is not None and data["per_night"] < 1:
         raise _bad("per_night", "must be 1 or more")
+    backup = data.get("backup_keys")
+    if backup:
+        if not all(isinstance(k, str) for k in backup):
+            raise _bad("backup_keys", "must be a list of person keys")
+        known = set(db.scalars(select(m.Person.key).where(m.Person.program_id == p.program_id)))
+        unknown = sorted(set(backup) - known)
+        if unknown:
+            raise _bad("backup_keys", f"unknown people: {', '.join(unknown)}")
+
+
+def prepare_backup_activation(db: Session, p: Principal, data: dict[str, Any]) -> None:
+    data["activated_by_id"] = p.user.id
 
 
 def validate_absence(db: Session, p: Principal, data: dict[str, Any], row: Any) -> None:
@@ -255,6 +267,19 @@ RESOURCES: list[Resource] = [
         m.CurriculumRequirement, "curriculum_requirement", "/curriculum", validate=validate_curriculum, filters=("pgy",)
     ),
     Resource(m.CallPool, "call_pool", "/call-pools", validate=validate_call_pool, filters=("kind",)),
+    Resource(
+        m.BackupActivation,
+        "backup_activation",
+        "/backup-activations",
+        read=Access.COORDINATOR,
+        # the defense actions (POST /resilience/actions) also fill the nights and revert; by hand,
+        # a row only opens or (deactivated_at) closes the window
+        read_only=("activated_at", "activated_by_id", "deactivated_by_id", "base_schedule_id", "filled", "unfilled"),
+        validate=validate_dated("start_date", "end_date"),
+        prepare_create=prepare_backup_activation,
+        filters=("call_pool_id",),
+        date_range=("start_date", "end_date"),
+    ),
     Resource(
         m.Absence,
         "absence",

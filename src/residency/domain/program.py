@@ -181,6 +181,16 @@ class CallPool:
     shift_end: time = time(7, 0)  # on the next day when <= shift_start
     post_call_codes: tuple[str, ...] = ()
     per_night: int = 1
+    # people flagged as this pool's backup: eligible for its call only inside an activated window
+    # (the defense action activate_backup_call_pool; windows are inclusive date ranges)
+    backup_members: tuple[str, ...] = ()
+    backup_windows: tuple[tuple[date, date], ...] = ()
+
+    def backup_on(self, night: date) -> tuple[str, ...]:
+        """The backup people eligible for this pool's call on ``night`` (none outside a window)."""
+        if any(lo <= night <= hi for lo, hi in self.backup_windows):
+            return self.backup_members
+        return ()
 
     @property
     def nominal_minutes(self) -> int:

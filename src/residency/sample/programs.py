@@ -227,6 +227,10 @@ def _pgy(person: Person) -> int | None:
 
 def _call_pools(faculty: list[Person]) -> tuple[CallPool, ...]:
     staff = tuple(p.key for p in faculty if p.faculty_role != FacultyRole.ADJUNCT)
+    # the backup pool: core, associate-PD and adjunct faculty cover a resident weeknight when the
+    # defense level calls for it (activate_backup_call_pool)
+    backup_roles = (FacultyRole.CORE, FacultyRole.ASSOCIATE_PD, FacultyRole.ADJUNCT)
+    backup = tuple(p.key for p in faculty if p.faculty_role in backup_roles)
     return (
         CallPool(
             name="Resident in-house call (weeknights)",
@@ -236,6 +240,7 @@ def _call_pools(faculty: list[Person]) -> tuple[CallPool, ...]:
             shift_start=time(17, 0),
             shift_end=time(7, 0),
             post_call_codes=("PC",),
+            backup_members=backup,
         ),
         CallPool(
             name="Resident in-house call (weekends)",

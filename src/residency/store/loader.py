@@ -112,6 +112,10 @@ def load_program(session: Session, program_id: int, year_label: str | None = Non
         )
         for c in rows(m.CurriculumRequirement)
     )
+    backup_windows: dict[int, list[tuple[date, date]]] = {}
+    for act in rows(m.BackupActivation):
+        if act.deactivated_at is None:
+            backup_windows.setdefault(act.call_pool_id, []).append((act.start_date, act.end_date))
     pools = tuple(
         d.CallPool(
             name=c.name,
@@ -125,6 +129,8 @@ def load_program(session: Session, program_id: int, year_label: str | None = Non
             shift_end=c.shift_end,
             post_call_codes=tuple(c.post_call_codes),
             per_night=c.per_night,
+            backup_members=tuple(c.backup_keys or ()),
+            backup_windows=tuple(backup_windows.get(c.id, ())),
         )
         for c in rows(m.CallPool)
     )

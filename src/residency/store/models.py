@@ -172,6 +172,27 @@ class CallPool(ProgramScoped, Versioned, Timestamps, Base):
     shift_end: Mapped[time] = mapped_column(Time, default=time(7, 0))
     post_call_codes: Mapped[list] = mapped_column(default=list)
     per_night: Mapped[int] = mapped_column(Integer, default=1)
+    backup_keys: Mapped[list] = mapped_column(default=list)  # people flagged as this pool's backup
+
+
+class BackupActivation(ProgramScoped, Versioned, Base):
+    """A call pool's backup people made eligible for its call over a date range (the defense action
+    activate_backup_call_pool), with the repair draft that filled the uncovered nights; ended when
+    ``deactivated_at`` is set."""
+
+    __tablename__ = "backup_activations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_pool_id: Mapped[int] = mapped_column(ForeignKey("call_pools.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    activated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    activated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deactivated_at: Mapped[datetime | None] = mapped_column()
+    deactivated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    base_schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id"))  # published when activated
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id"))  # the fill's draft
+    filled: Mapped[list] = mapped_column(default=list)  # calls the backup people took
+    unfilled: Mapped[list] = mapped_column(default=list)  # nights still short
 
 
 class Absence(ProgramScoped, Versioned, Timestamps, Base):

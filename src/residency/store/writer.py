@@ -189,4 +189,5 @@ def call_pool_row(pid: int, pool: d.CallPool) -> m.CallPool:
         shift_end=pool.shift_end,
         post_call_codes=list(pool.post_call_codes),
         per_night=pool.per_night,
+        backup_keys=list(pool.backup_members),
     )

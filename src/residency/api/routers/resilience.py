@@ -201,15 +201,34 @@ def shedding(body: SheddingIn, db: DbDep, principal: CoordinatorDep) -> dict:
 
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["alert", "apply_load_shedding", "activate_fallback", "open_repair_draft"]
+    kind: Literal[
+        "alert",
+        "apply_load_shedding",
+        "activate_fallback",
+        "open_repair_draft",
+        "activate_backup_call_pool",
+        "deactivate_backup_call_pool",
+    ]
     params: dict = Field(default_factory=dict)
+
+
+def _date_param(params: dict, key: str) -> date | None:
+    value = params.get(key)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ApiError(422, "validation_error", f"params.{key}: not an ISO date", key) from exc
 
 
 @router.post("/resilience/actions", status_code=202, summary="Carry out a defense action through the product")
 def act(body: ActionIn, db: DbDep, principal: CoordinatorDep, settings: SettingsDep) -> dict:
     """alert → notify coordinators; apply_load_shedding → a draft at params.level; activate_fallback →
     generate params.scenario's fallback (a run); open_repair_draft → an incremental repair draft of the
-    published schedule around params.absence_id or the oldest approved absence it does not honour."""
+    published schedule around params.absence_id or the oldest approved absence it does not honour;
+    activate_backup_call_pool → params.pool's backup people eligible from params.start to params.end
+    and a draft filling its uncovered nights with them; deactivate_backup_call_pool → reverts that."""
     from residency.notify import coordinators, notify
 
     try:
@@ -237,6 +256,30 @@ def act(body: ActionIn, db: DbDep, principal: CoordinatorDep, settings: Settings
             )
             db.commit()
             return {"kind": body.kind, "schedule_id": row.id, "shedding": result}
+        if body.kind in ("activate_backup_call_pool", "deactivate_backup_call_pool"):
+            from residency.repairs import activate_backup, deactivate_backup
+
+            pool = body.params.get("pool")
+            if body.kind == "activate_backup_call_pool":
+                out = activate_backup(
+                    db,
+                    program_id=principal.program_id,
+                    user_id=principal.user.id,
+                    pool_name=str(pool) if pool is not None else None,
+                    start=_date_param(body.params, "start"),
+                    end=_date_param(body.params, "end"),
+                )
+            else:
+                activation = body.params.get("activation_id")
+                out = deactivate_backup(
+                    db,
+                    program_id=principal.program_id,
+                    user_id=principal.user.id,
+                    activation_id=int(activation) if activation is not None else None,
+                    pool_name=str(pool) if pool is not None else None,
+                )
+            db.commit()
+            return {"kind": body.kind, **out}
         if body.kind == "activate_fallback":
             run = fallbacks.request_fallback(
                 db,
