@@ -9,9 +9,9 @@ the shells execute.
 | 2 CONTROL     | utilization YELLOW, any uncovered unit, or a fatal N-1 loss | alert                          |
 | 1 PREVENTION  | otherwise                                                 | none (monitor)                  |
 
-The pure part returns ``Action`` descriptors; the shells execute them (send the alert, open the
-repair draft through the generation engine, activate the backup pool, apply the load-shedding level,
-activate the fallback schedule) and persist ``LevelChange`` events.
+The pure part returns ``Action`` descriptors; the shells execute them (send the alert, open an
+incremental repair draft (``residency.repairs``), activate the backup pool (``backup.py``), apply the
+load-shedding level, activate the fallback schedule) and persist ``LevelChange`` events.
 """
 
 from __future__ import annotations
