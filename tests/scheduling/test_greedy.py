@@ -175,3 +175,19 @@ def test_greedy_blocks_respect_locks(small_program):
     s.block_assignments = blocks.assignments
     for cid in ("BLK-ONE", "BLK-WHOLE", "BLK-ELIG", "BLK-CAP", "BLK-CURR", "BLK-LEAVE", "BLK-LOCK"):
         assert CATALOGUE[cid].measure(problem, s) == [], cid
+
+
+def test_greedy_call_preferences_followed(small_program):
+    """CALL-PREF: a resident avoiding Monday call gets fewer Monday calls (a cost in the pick)."""
+    from residency.resilience.stigmergy import Signal, SignalKind, lay_trails
+
+    day = small_program.year.start
+    prefs = lay_trails([Signal("R3-02", "slot:0:PM", SignalKind.AVOID, day, 5.0)], day).weights()
+
+    def mondays(options: Options) -> int:
+        problem = Problem(small_program, options)
+        base = fill_residents(problem, greedy_blocks(problem, 0).rotation)
+        res = greedy_residents(problem, base)
+        return sum(1 for c in res.calls if c.person == "R3-02" and c.night.weekday() == 0)
+
+    assert mondays(Options(preferences=prefs)) < mondays(Options())

@@ -26,6 +26,7 @@ import numpy as np
 from residency.domain.schedule import CallAssignment
 from residency.scheduling.constraints.acgme import window_facts
 from residency.scheduling.constraints.call import CATEGORIES, call_available, call_cell, equity_targets, post_call_cells
+from residency.scheduling.constraints.preference import call_costs
 from residency.scheduling.fill import Base
 from residency.scheduling.problem import Problem
 from residency.scheduling.residents import ResidentResult
@@ -68,16 +69,52 @@ class _Person:
     cost: np.ndarray | None = None  # GRID-DAYOFF cost per day
 
 
+class _Cached:
+    """The Problem with its clock look-ups memoised (the same answers, computed once): the shared
+    availability test ``call_available`` asks for the same day intervals and shift spans many times."""
+
+    def __init__(self, problem: Problem) -> None:
+        self._pr = problem
+        self._iv: dict = {}
+        self._ps: dict = {}
+        self._cs: dict = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self._pr, name)
+
+    def day_intervals(self, day: int, am: int, pm: int):
+        key = (day, am, pm)
+        out = self._iv.get(key)
+        if out is None:
+            out = self._iv[key] = self._pr.day_intervals(day, am, pm)
+        return list(out)
+
+    def pool_span(self, pool, day: int):
+        key = (id(pool), day)
+        out = self._ps.get(key)
+        if out is None:
+            out = self._ps[key] = self._pr.pool_span(pool, day)
+        return out
+
+    def cell_span(self, day: int, c: int, half: int):
+        key = (day, c, half)
+        out = self._cs.get(key)
+        if out is None:
+            out = self._cs[key] = self._pr.cell_span(day, c, half)
+        return out
+
+
 class _Layer:
     def __init__(self, problem: Problem, base: Base, extra: dict[int, list[Window]] | None) -> None:
-        pr = self.pr = problem
+        self.pr = problem
+        pr = _Cached(problem)
         self.base = base
         self.residents = [p for p in problem.residents if problem.in_scope(p)]
         self.pools = [(k, c) for k, c in enumerate(problem.program.call_pools) if c in problem.resident_pools()]
-        v = self.v = ResidentVars(problem, base, self.residents, self.pools, limits=day_limits(problem))
+        v = self.v = ResidentVars(pr, base, self.residents, self.pools, limits=day_limits(problem))  # type: ignore[arg-type]
         v.extra_windows = extra or {}
         for p in self.residents:
-            v.intervals[p] = base_intervals(problem, base.grid, p)
+            v.intervals[p] = base_intervals(pr, base.grid, p)  # type: ignore[arg-type]
             v.windows[p] = person_windows(problem, base.rot_day, p)
         self.kept: Counter = Counter()
         self.kept_nights: dict[int, set[int]] = {}
@@ -93,6 +130,7 @@ class _Layer:
         self.span = {(k, d): pr.pool_span(pool, d) for k, pool in self.pools for d in pr.pool_nights(pool)}
         self.call_min = {key: pr.split_by_day(s, e, key[1]) for key, (s, e) in self.span.items()}
         self.people = {p: self._person(p) for p in self.residents}
+        self.pref: dict[tuple[int, int], dict[int, int]] = {}
 
     # ----- bookkeeping ----------------------------------------------------------------------------
     def _person(self, p: int) -> _Person:
@@ -331,18 +369,29 @@ class _Layer:
         space = sum(1 for e in (d - 2, d + 2) if e in st.call)
         total_t = sum(self.targets[p].values()) or 1.0
         load = sum(self.got[p].values()) / total_t
-        return 2 * eq + 3 * space + 4 * forced + load
+        pref = 0
+        if self.pr.options.preferences:  # CALL-PREF: learned preferences (weight 1)
+            if (k, d) not in self.pref:
+                self.pref[(k, d)] = call_costs(self.pr, self.pr.program.call_pools[k], d)
+            pref = self.pref[(k, d)].get(p, 0)
+        return 2 * eq + 3 * space + 4 * forced + pref + load
 
     def _place(self, k: int, d: int, ps: list[int], rng: random.Random, exclude: int | None = None) -> bool:
+        # cheap part of the cost first; the days off a call forces (>= 0 in practice) only for the
+        # candidates that can still win
+        cheap = sorted(
+            (self._score(p, d, k, 0) + 1e-3 * rng.random(), p)
+            for p in ps
+            if p != exclude and self.can_call(self.people[p], d)
+        )
         best, best_s = None, None
-        for p in ps:
-            st = self.people[p]
-            if p == exclude or not self.can_call(st, d):
-                continue
-            forced = self.try_call(st, d, k)
+        for c, p in cheap:
+            if best_s is not None and c >= best_s:
+                break
+            forced = self.try_call(self.people[p], d, k)
             if forced is None:
                 continue
-            s = self._score(p, d, k, forced) + 1e-3 * rng.random()
+            s = c + 4 * forced
             if best_s is None or s < best_s:
                 best, best_s = p, s
         if best is None:
@@ -388,17 +437,26 @@ class _Layer:
     def _best_off(self, st: _Person, w: _Win) -> int | None:
         before = self.free_count(st, w)
         lacking_free = w.per * before < w.eff
+        duty = [d for d in range(w.i0, w.i1) if self.duty(st, d)]
+        first, last = (duty[0], duty[-1]) if duty else (w.i0, w.i1)
+        counted = set(w.days)
         best, best_s = None, None
         frees = [d for d in range(w.i0, w.i1) if self.free(st, d)]
+
+        def inside(e: int) -> bool:
+            return e in counted and first < e < last and self.free(st, e)
+
         for d in range(w.i0, w.i1):
             if not self._convertible(st, d):
                 continue
             gain_free = 0
             if lacking_free:
+                if d <= first or d >= last:
+                    continue  # an edge day off does not count (the window would start later)
+                was = inside(d) + inside(d + 1)
                 st.off.add(d)
-                gain_free = self.free_count(st, w)
+                gain_free = inside(d) + inside(d + 1) - was
                 st.off.discard(d)
-                gain_free -= before
                 if gain_free <= 0:
                     continue
             gap = min((abs(d - f) for f in frees), default=7)
