@@ -191,3 +191,25 @@ def test_greedy_call_preferences_followed(small_program):
         return sum(1 for c in res.calls if c.person == "R3-02" and c.night.weekday() == 0)
 
     assert mondays(Options(preferences=prefs)) < mondays(Options())
+
+
+def test_greedy_solutions_feasible_in_the_cpsat_layer_models(small_program):
+    """Every greedy layer result, given as hints with the hinted variables fixed, is a solution of that
+    layer's CP-SAT model (every hard constraint as encoded); ``complete`` gives the full vector."""
+    from residency.scheduling import blocks, clinic, faculty, residents
+    from residency.scheduling.greedy.hints import complete, hint_blocks, hint_clinic, hint_faculty, hint_residents
+
+    problem = Problem(small_program)
+    result = GenerationResult("failed")
+    layers = run_greedy(problem, RunContext(30.0, 0, 1), result, verify=False)
+    cases = [
+        (blocks.build(problem), layers.blocks, hint_blocks),
+        (residents.build(problem, layers.base), layers.residents, hint_residents),
+        (faculty.build(problem), layers.faculty, hint_faculty),
+        (clinic.build(problem, layers.clinic_grid, layers.base.flexible), layers.clinic, hint_clinic),
+    ]
+    for (model, v, _terms), res, hint in cases:
+        assert hint(model, v, res) > 0
+        values = complete(model)
+        assert values is not None, hint.__name__
+        assert len(values) == len(model.Proto().variables)

@@ -68,6 +68,7 @@ def greedy_clinic(problem: Problem, grid: np.ndarray, flexible: np.ndarray) -> C
             sessions[(int(d), int(h))].append(p)
     given_up = 0
     flex_lost = 0
+    dropped = converted = 0  # fixed cells given up to admin / procedure cells turned continuity clinic
 
     def changeable(p: int, d: int, h: int) -> bool:
         return pr.in_scope(p) and pr.fixed[p, d, h] < 0 and pr.absence[p, d, h] < 0
@@ -115,6 +116,7 @@ def greedy_clinic(problem: Problem, grid: np.ndarray, flexible: np.ndarray) -> C
             for p in order[: len(ps) - cap]:
                 if flexible[p, d, h] or changeable(p, d, h):
                     given_up += 0 if flexible[p, d, h] else 1
+                    dropped += 0 if flexible[p, d, h] else 1
                     flex_lost += 1 if flexible[p, d, h] else 0
                     out[p, d, h] = alt
             ps = [p for p in ps if int(out[p, d, h]) in loads]
@@ -133,8 +135,10 @@ def greedy_clinic(problem: Problem, grid: np.ndarray, flexible: np.ndarray) -> C
                     continue
                 if c_code is not None:
                     out[p, d, h] = c_code
+                    converted += 1
                 else:
                     out[p, d, h] = alt
+                    dropped += 1
                 given_up += 1
         ps = [p for p in ps if int(out[p, d, h]) in loads]
         # 3. enough preceptors
@@ -160,8 +164,10 @@ def greedy_clinic(problem: Problem, grid: np.ndarray, flexible: np.ndarray) -> C
             c = int(out[p, d, h])
             if fixed and c in pr.procedure_of and c_code is not None:
                 out[p, d, h] = c_code
+                converted += 1
             else:
                 out[p, d, h] = alt
+                dropped += 1 if fixed else 0
             if fixed:
                 given_up += 1
             else:
@@ -198,7 +204,7 @@ def greedy_clinic(problem: Problem, grid: np.ndarray, flexible: np.ndarray) -> C
                 short_own += max(target - got, 0)
     bd = {
         "CLINIC-FLEX": 3.0 * flex_lost,
-        "CLINIC-KEEP": 10.0 * 5 * given_up,
+        "CLINIC-KEEP": 10.0 * (5 * dropped + 2 * converted),
         "FAC-OWN": float(sum(n_at.values()) + 2 * short_own),
     }
     return ClinicResult("feasible", out, sum(bd.values()), None, bd, given_up)

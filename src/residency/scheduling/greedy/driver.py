@@ -11,20 +11,26 @@ catalogue ``measure`` on the final schedule (weight x amount), plus 1000 per nig
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from residency.domain.schedule import Schedule
+from residency.scheduling.blocks import BlockResult
 from residency.scheduling.catalogue import CATALOGUE, score
 from residency.scheduling.check import violations
-from residency.scheduling.clinic import fill_faculty_base, fill_faculty_rest
+from residency.scheduling.clinic import ClinicResult, fill_faculty_base, fill_faculty_rest
 from residency.scheduling.cpsat import RunContext
-from residency.scheduling.fill import fill_residents
+from residency.scheduling.faculty import FacultyResult
+from residency.scheduling.fill import Base, fill_residents
 from residency.scheduling.greedy.blocks import greedy_blocks
 from residency.scheduling.greedy.clinic import greedy_clinic
 from residency.scheduling.greedy.faculty import greedy_faculty
 from residency.scheduling.greedy.residents import add_days_off, greedy_residents
 from residency.scheduling.problem import Problem
+from residency.scheduling.residents import ResidentResult
 
 if TYPE_CHECKING:
     from residency.scheduling.solve import GenerationResult
@@ -33,8 +39,21 @@ WINDOW_RULES = ("WH-01", "WH-02", "OFF-01", "OFF-02", "CALL-01")
 UNMEASURED = {"clinic": ("CLINIC-KEEP", "FAC-OWN")}  # model terms with no measure(): the layer's own count
 
 
-def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, verify: bool = True) -> None:
-    """Fill ``result`` (a ``solve.GenerationResult``) the way ``solve._run`` does, greedily."""
+@dataclass
+class GreedyLayers:
+    """Each layer's greedy result, for warm-starting CP-SAT (``greedy.hints``)."""
+
+    blocks: BlockResult
+    base: Base
+    residents: ResidentResult
+    faculty: FacultyResult
+    clinic_grid: np.ndarray  # the clinic layer's input grid (residents + fixed faculty cells)
+    clinic: ClinicResult
+
+
+def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, verify: bool = True) -> GreedyLayers:
+    """Fill ``result`` (a ``solve.GenerationResult``) the way ``solve._run`` does, greedily; returns
+    the layers' results (hints for a warm start)."""
     from residency.scheduling.solve import LayerReport, _locked, keep_out_of_scope, kept_calls
 
     program = problem.program
@@ -68,6 +87,7 @@ def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, veri
 
     grid = res.grid.copy()
     fill_faculty_base(problem, grid, fac.fmit_weeks, fac.weeks, fac.calls)
+    clinic_in = grid.copy()
     ctx.layer = "clinic"
     ctx.report()
     t = time.monotonic()
@@ -105,8 +125,9 @@ def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, veri
             r.objective = sum(r.breakdown.values())
         result.objective = sum(r.objective or 0.0 for r in result.layers.values())
         result.breakdown = {k: v for r in result.layers.values() for k, v in r.breakdown.items()}
-    if result.violations in (0, None) or not verify:
-        result.first_complete_s = ctx.elapsed() if not verify or result.violations == 0 else None
+    if not verify or result.violations == 0:
+        result.first_complete_s = ctx.elapsed()
+    return GreedyLayers(blocks, base, res, fac, clinic_in, clinic)
 
 
 def _objectives(result: GenerationResult) -> None:
