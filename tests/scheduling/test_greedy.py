@@ -213,3 +213,19 @@ def test_greedy_solutions_feasible_in_the_cpsat_layer_models(small_program):
         values = complete(model)
         assert values is not None, hint.__name__
         assert len(values) == len(model.Proto().variables)
+
+
+def test_greedy_progress_and_cancel(small_program):
+    import threading
+
+    from residency.scheduling.cpsat import Cancelled
+
+    seen: list[dict] = []
+    problem = Problem(small_program)
+    run_greedy(problem, RunContext(30.0, 0, 1, progress=seen.append), GenerationResult("failed"), verify=False)
+    assert {"blocks", "residents", "faculty", "clinic"} <= {i["layer"] for i in seen}
+    assert any(i.get("objective") is not None for i in seen)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Cancelled):
+        run_greedy(problem, RunContext(30.0, 0, 1, cancel=stop), GenerationResult("failed"), verify=False)

@@ -63,6 +63,7 @@ def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, veri
     t = time.monotonic()
     blocks = greedy_blocks(problem, seed)
     result.layers["blocks"] = LayerReport(blocks.status, time.monotonic() - t, None, None, blocks.breakdown)
+    ctx.report(objective=blocks.objective, bound=None)  # the layer done: its model objective, evaluated
     if blocks.status != "feasible":
         result.warnings.append("greedy blocks: capacity or curriculum could not all be met (see score)")
 
@@ -75,6 +76,7 @@ def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, veri
     t = time.monotonic()
     res = greedy_residents(problem, base, seed=seed)
     result.layers["residents"] = LayerReport(res.status, time.monotonic() - t, None, None, res.breakdown)
+    ctx.report(objective=res.objective, bound=None)  # the layer done: its model objective, evaluated
     result.warnings += res.uncovered
     assert res.grid is not None
 
@@ -83,6 +85,7 @@ def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, veri
     t = time.monotonic()
     fac = greedy_faculty(problem, seed)
     result.layers["faculty"] = LayerReport(fac.status, time.monotonic() - t, None, None, fac.breakdown)
+    ctx.report(objective=fac.objective, bound=None)  # the layer done: its model objective, evaluated
     result.warnings += fac.uncovered
 
     grid = res.grid.copy()
@@ -93,6 +96,7 @@ def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, veri
     t = time.monotonic()
     clinic = greedy_clinic(problem, grid, base.flexible)
     result.layers["clinic"] = LayerReport(clinic.status, time.monotonic() - t, None, None, clinic.breakdown)
+    ctx.report(objective=clinic.objective, bound=None)  # the layer done: its model objective, evaluated
     if clinic.given_up:
         result.warnings.append(
             f"{clinic.given_up} fixed clinic cell(s) given up for want of a (credentialed) preceptor"

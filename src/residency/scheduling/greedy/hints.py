@@ -116,3 +116,41 @@ def complete(model: cp_model.CpModel, seed: int = 0, time_limit: float = 10.0, w
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return list(solver.ResponseProto().solution)
+
+
+def hint_layer(layer: str, model: cp_model.CpModel, v: Any, layers: Any) -> int:
+    """Hint a layer's freshly built model (inside ``solve_<layer>``) from ``run_greedy``'s returned
+    ``GreedyLayers``, by variable key: robust when the earlier layers changed since the greedy pass."""
+    if layer == "blocks":
+        return hint_blocks(model, v, layers.blocks)
+    if layer == "residents":
+        return hint_residents(model, v, layers.residents)
+    if layer == "faculty":
+        return hint_faculty(model, v, layers.faculty)
+    if layer == "clinic":
+        return hint_clinic(model, v, layers.clinic)
+    raise ValueError(f"unknown layer {layer!r}")
+
+
+def warm_hints(problem: Any, layers: Any, seed: int = 0, time_limit: float = 10.0) -> dict[str, list[int]]:
+    """Full solution vectors per layer for ``RunContext.hints`` (which hints by variable index).
+
+    Blocks and faculty models depend on the problem only, so their vectors fit the model a later
+    pass builds. The residents and clinic models are built here from the greedy pass's own inputs:
+    their vectors fit a later pass only while the earlier layers are unchanged (``cpsat.solve`` checks
+    the length only); prefer ``hint_layer`` inside the layer when they may have changed."""
+    from residency.scheduling import blocks, clinic, faculty, residents
+
+    out: dict[str, list[int]] = {}
+    cases = [
+        ("blocks", blocks.build(problem), layers.blocks, hint_blocks),
+        ("residents", residents.build(problem, layers.base), layers.residents, hint_residents),
+        ("faculty", faculty.build(problem), layers.faculty, hint_faculty),
+        ("clinic", clinic.build(problem, layers.clinic_grid, layers.base.flexible), layers.clinic, hint_clinic),
+    ]
+    for name, (model, v, _terms), res, hint in cases:
+        hint(model, v, res)
+        values = complete(model, seed, time_limit)
+        if values is not None:
+            out[name] = values
+    return out
