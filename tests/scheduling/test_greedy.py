@@ -229,3 +229,12 @@ def test_greedy_progress_and_cancel(small_program):
     stop.set()
     with pytest.raises(Cancelled):
         run_greedy(problem, RunContext(30.0, 0, 1, cancel=stop), GenerationResult("failed"), verify=False)
+
+
+@pytest.mark.parametrize("seed", [1, 4, 5])
+def test_greedy_other_seeds_covered_and_compliant(small_program, seed):
+    """Property over tie-breaks: every seed gives a compliant grid with every call night covered."""
+    problem, result = _run(small_program, seed=seed)
+    assert result.violations == 0 and result.schedule.unfilled() == 0
+    for cid in ("CALL-COVER", "FAC-CALL", "FAC-FMIT", "FAC-FMIT-GAP", "SUP-CLINIC", "SUP-PROC", "FAC-CAP", "GRID-KEEP"):
+        assert CATALOGUE[cid].measure(problem, result.schedule) == [], (seed, cid)

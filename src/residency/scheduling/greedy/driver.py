@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from residency.scheduling.solve import GenerationResult
 
 WINDOW_RULES = ("WH-01", "WH-02", "OFF-01", "OFF-02", "CALL-01")
+BLOCK_RETRIES = 3  # extra block schedules tried while resident call nights are left short
+RETRY_BUDGET = 0.3  # ... within this share of the run's time limit
 UNMEASURED = {"clinic": ("CLINIC-KEEP", "FAC-OWN")}  # model terms with no measure(): the layer's own count
 
 
@@ -58,27 +60,41 @@ def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, veri
 
     program = problem.program
     seed = ctx.seed
-    ctx.layer = "blocks"
-    ctx.report()
-    t = time.monotonic()
-    blocks = greedy_blocks(problem, seed)
-    result.layers["blocks"] = LayerReport(blocks.status, time.monotonic() - t, None, None, blocks.breakdown)
-    ctx.report(objective=blocks.objective, bound=None)  # the layer done: its model objective, evaluated
+    # blocks then residents; when a call night is left short (the block schedule leaves nobody who can
+    # legally take it) the pair is tried again with another block tie-break while time allows
+    best = None
+    t_blocks = t_res = 0.0
+    for attempt in range(1 + BLOCK_RETRIES):
+        ctx.layer = "blocks"
+        ctx.report()
+        t = time.monotonic()
+        blocks = greedy_blocks(problem, seed + 7919 * attempt)
+        t_blocks += time.monotonic() - t
+        ctx.report(objective=blocks.objective, bound=None)  # the layer done: its model objective, evaluated
+        base = fill_residents(problem, blocks.rotation)
+        ctx.layer = "residents"
+        ctx.report()
+        t = time.monotonic()
+        res = greedy_residents(problem, base, seed=seed)
+        t_res += time.monotonic() - t
+        ctx.report(objective=res.objective, bound=None)
+        short = sum(1 for u in res.uncovered if "short" in u or "can legally" in u)
+        key = (blocks.status != "feasible", short, (blocks.objective or 0) + (res.objective or 0))
+        if best is None or key < best[0]:
+            best = (key, blocks, base, res)
+        spent = ctx.elapsed()
+        if short == 0 or spent + spent / (attempt + 1) > RETRY_BUDGET * ctx.time_limit:
+            break
+    assert best is not None
+    _key, blocks, base, res = best
+    result.layers["blocks"] = LayerReport(blocks.status, t_blocks, None, None, blocks.breakdown)
+    result.layers["residents"] = LayerReport(res.status, t_res, None, None, res.breakdown)
     if blocks.status != "feasible":
         result.warnings.append("greedy blocks: capacity or curriculum could not all be met (see score)")
-
-    base = fill_residents(problem, blocks.rotation)
-    schedule = Schedule.empty(program)
-    schedule.block_assignments = blocks.assignments
-
-    ctx.layer = "residents"
-    ctx.report()
-    t = time.monotonic()
-    res = greedy_residents(problem, base, seed=seed)
-    result.layers["residents"] = LayerReport(res.status, time.monotonic() - t, None, None, res.breakdown)
-    ctx.report(objective=res.objective, bound=None)  # the layer done: its model objective, evaluated
     result.warnings += res.uncovered
     assert res.grid is not None
+    schedule = Schedule.empty(program)
+    schedule.block_assignments = blocks.assignments
 
     ctx.layer = "faculty"
     ctx.report()
