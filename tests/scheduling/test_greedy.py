@@ -238,3 +238,18 @@ def test_greedy_other_seeds_covered_and_compliant(small_program, seed):
     assert result.violations == 0 and result.schedule.unfilled() == 0
     for cid in ("CALL-COVER", "FAC-CALL", "FAC-FMIT", "FAC-FMIT-GAP", "SUP-CLINIC", "SUP-PROC", "FAC-CAP", "GRID-KEEP"):
         assert CATALOGUE[cid].measure(problem, result.schedule) == [], (seed, cid)
+
+
+def test_greedy_impossible_locks_still_complete(small_program):
+    """Locks over capacity: CP-SAT fails with an explanation; greedy still completes the grid, keeps
+    the locks, reports the capacity breach in the score and explains it in counting terms."""
+    from residency.domain.program import BlockAssignment
+
+    locks = tuple(BlockAssignment(k, 2, "FMIT1") for k in ("R1-01", "R1-02", "R1-03"))
+    program = replace(small_program, block_assignments=locks)
+    problem, result = _run(program)
+    assert result.status == "ok" and result.schedule.unfilled() == 0
+    assert CATALOGUE["BLK-LOCK"].measure(problem, result.schedule) == []
+    assert result.score["BLK-CAP"]["breaches"] >= 1
+    assert result.explanation is not None and result.explanation.layer == "blocks"
+    assert any("FMIT1 holds at most 2" in r for r in result.explanation.reasons)

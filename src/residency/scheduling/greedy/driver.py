@@ -23,6 +23,7 @@ from residency.scheduling.catalogue import CATALOGUE, score
 from residency.scheduling.check import violations
 from residency.scheduling.clinic import ClinicResult, fill_faculty_base, fill_faculty_rest
 from residency.scheduling.cpsat import RunContext
+from residency.scheduling.explain import Explanation, counting_reasons
 from residency.scheduling.faculty import FacultyResult
 from residency.scheduling.fill import Base, fill_residents
 from residency.scheduling.greedy.blocks import greedy_blocks
@@ -90,6 +91,11 @@ def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, veri
     result.layers["blocks"] = LayerReport(blocks.status, t_blocks, None, None, blocks.breakdown)
     result.layers["residents"] = LayerReport(res.status, t_res, None, None, res.breakdown)
     if blocks.status != "feasible":
+        # the grid is still complete; say why in counting terms (no solver: no conflicting set)
+        reasons, relax = counting_reasons(problem)
+        result.explanation = Explanation(
+            "blocks", reasons or ["the greedy block schedule could not meet every capacity and curriculum rule"], relax
+        )
         result.warnings.append("greedy blocks: capacity or curriculum could not all be met (see score)")
     result.warnings += res.uncovered
     assert res.grid is not None
