@@ -253,3 +253,14 @@ def test_greedy_impossible_locks_still_complete(small_program):
     assert result.score["BLK-CAP"]["breaches"] >= 1
     assert result.explanation is not None and result.explanation.layer == "blocks"
     assert any("FMIT1 holds at most 2" in r for r in result.explanation.reasons)
+
+
+def test_greedy_caps_count_precepting_and_clinic_capacity(small_program):
+    """Options that tighten the clinic layer: caps counting precepting, and a clinic capacity."""
+    for options in (Options(caps_count_precepting=True), Options(clinic_capacity=2)):
+        problem = Problem(small_program, options)
+        result = GenerationResult("failed")
+        run_greedy(problem, RunContext(30.0, 0, 1), result, verify=True)
+        assert result.violations == 0 and result.schedule.unfilled() == 0
+        for cid in ("FAC-CAP", "SUP-CLINIC", "SUP-PROC", "CLINIC-CAP"):
+            assert CATALOGUE[cid].measure(problem, result.schedule) == [], (options, cid)
