@@ -26,6 +26,7 @@ from residency.scheduling.problem import Problem
 
 HARD = 1000
 IMPROVE_TRIES = 12  # soft-improvement moves tried per resident-block
+STALL = 400  # repair iterations without fewer hard breaches before giving up
 
 
 class _State:
@@ -202,7 +203,7 @@ class _State:
         return r1 == r2 or (self.half_ok[r1] and self.half_ok[r2])
 
 
-def greedy_blocks(problem: Problem, seed: int = 0, time_limit: float = 2.0, improve_s: float = 1.0) -> BlockResult:
+def greedy_blocks(problem: Problem, seed: int = 0, time_limit: float = 5.0, improve_s: float = 4.0) -> BlockResult:
     started = time.monotonic()
     rng = random.Random(seed)
     residents = [p for p in problem.residents if problem.in_scope(p) or problem.keep is None]
@@ -495,10 +496,18 @@ def _swap_other(st: _State, p: int, b: int) -> list:
 def _search(st: _State, rng: random.Random, deadline: float, improve_s: float) -> None:
     tabu: dict[tuple[int, int], int] = {}
     it = 0
+    best, since = None, 0
     while time.monotonic() < deadline:
         viol = _violations(st)
         if not viol:
             break
+        hard = sum(st.cap_pen(v[1], v[2]) if v[0] == "cap" else st.req_pen(v[1], v[2]) for v in viol)
+        if best is None or hard < best:
+            best, since = hard, 0
+        else:
+            since += 1
+            if since > STALL:  # no progress: what is left is reported (capacity, curriculum)
+                break
         it += 1
         v = rng.choice(viol)
         moves = _moves_for(st, v, rng)
