@@ -53,7 +53,7 @@ def test_run_goes_through_a_real_worker(worker, world, client, database_url, tmp
     with session_scope(database_url) as db:
         program_id = store_program(db, build_program("small"), "worker").id
     h = world.headers("coordinator", program_id)
-    r = client.post("/api/v1/schedule/runs", json={"time_limit": 20, "seed": 1, "workers": 1}, headers=h)
+    r = client.post("/api/v1/schedule/runs", json={"time_limit": 20, "seed": 1, "workers": 2}, headers=h)
     assert r.status_code == 202, r.text
     run_id = r.json()["id"]
     assert r.headers["Location"] == f"/api/v1/schedule/runs/{run_id}"

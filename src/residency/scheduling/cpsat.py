@@ -15,6 +15,10 @@ from residency.scheduling.catalogue import Constraint, Term
 Progress = Callable[[dict[str, Any]], Any]
 
 
+# hybrid: layers whose whole-model solve starts from a no-presolve first solution (their presolve is
+# slow: ten seconds of the residents layer of the large program; the block layer finds nothing that way)
+QUICK_LAYERS = ("residents", "clinic")
+
 # Extra CP-SAT parameters applied to every solve (tuning hook: field name -> value).
 EXTRA_PARAMS: dict[str, Any] = {}
 
@@ -22,6 +26,13 @@ EXTRA_PARAMS: dict[str, Any] = {}
 def apply_extra(prm: Any) -> None:
     for key, value in EXTRA_PARAMS.items():
         setattr(prm, key, value)
+
+
+def wall_guard(budget: float) -> float:
+    """With one worker a solve is limited by deterministic time, which leaves out much of the real
+    work (loading, presolve) and, on a loaded machine, can run ten times slower than the clock;
+    the wall-clock limit is only a guard against a runaway solve, so it is generous."""
+    return budget * 20 + 10
 
 
 class Cancelled(Exception):
@@ -43,6 +54,7 @@ class RunContext:
     solutions: dict[str, list[int]] = field(default_factory=dict)  # per layer: last solution found
     lns_first_share: float = 0.7  # hybrid: share of a layer's budget for the whole-model solve
     notes: list[str] = field(default_factory=list)  # e.g. a layer the lp algorithm handed to CP-SAT
+    det_used: float = 0.0  # deterministic time of every solve so far (see used())
 
     @property
     def deterministic(self) -> bool:
@@ -51,8 +63,16 @@ class RunContext:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
+    def used(self) -> float:
+        """What the time limit is charged with: seconds, or with one worker the deterministic time
+        of every solve so far (so budgets, and with them the schedule, repeat exactly)."""
+        return self.det_used if self.deterministic else self.elapsed()
+
+    def charge(self, solver: cp_model.CpSolver, extra: float = 0.0) -> None:
+        self.det_used += solver.ResponseProto().deterministic_time + extra
+
     def remaining(self) -> float:
-        return max(self.time_limit - self.elapsed(), 0.5)
+        return max(self.time_limit - self.used(), 0.5)
 
     def cancelled(self) -> bool:
         c = self.cancel
@@ -113,7 +133,8 @@ def solve(model: cp_model.CpModel, ctx: RunContext, budget: float) -> tuple[int,
     if ctx.algorithm == "hybrid" and model.HasObjective():
         from residency.scheduling.lns import hybrid
 
-        status, solver, ok = hybrid(model, ctx, budget, first_share=ctx.lns_first_share)
+        quick = ctx.layer in QUICK_LAYERS
+        status, solver, ok = hybrid(model, ctx, budget, first_share=ctx.lns_first_share, quick=quick)
         if ok:
             ctx.solutions[ctx.layer] = list(solver.ResponseProto().solution)
         return status, solver, ok
@@ -127,11 +148,12 @@ def solve(model: cp_model.CpModel, ctx: RunContext, budget: float) -> tuple[int,
     budget = max(budget, 0.2)
     if ctx.deterministic:
         prm.max_deterministic_time = budget
-        prm.max_time_in_seconds = budget * 4 + 5
+        prm.max_time_in_seconds = wall_guard(budget)
     else:
         prm.max_time_in_seconds = budget
     cb = _Callback(ctx)
     status = solver.Solve(model, cb)
+    ctx.charge(solver)
     if cb.stopped or ctx.cancelled():
         raise Cancelled()
     ok = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)

@@ -23,7 +23,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from residency.scheduling.cpsat import Cancelled, RunContext, _Callback, apply_extra
+from residency.scheduling.cpsat import Cancelled, RunContext, _Callback, apply_extra, wall_guard
 
 DEBUG = False
 FRAC0 = 0.05
@@ -31,7 +31,14 @@ KINDS = ("person", "window", "mixed")
 STALL = 25  # LNS iterations without improvement before a whole-model solve
 GUIDED = 1  # guided neighbourhoods per round of the generic ones
 FIRST_SHARE = 0.1
+QUICK_SHARE = 0.3  # at most this share of the budget (and QUICK_MAX s) for the no-presolve start
+QUICK_MAX = 5.0
 SUB_LIMIT = 0.5
+# deterministic time charged per neighbourhood on top of the solver's own (which leaves out loading
+# the model and fixing its domains), so that with one worker the deterministic budget, not the
+# wall-clock guard, ends the search - and the result repeats
+ITER_COST = 0.05
+SUB_CAP = 8.0  # the most a neighbourhood's solve may be given when loading alone takes longer
 SUB_WORKERS = 0  # 0: the run's workers
 NAME = re.compile(r"^([a-z]+)_(\d+)_(\d+)")
 
@@ -77,7 +84,7 @@ def _params(solver: cp_model.CpSolver, ctx: RunContext, seconds: float, seed: in
     seconds = max(seconds, 0.1)
     if ctx.deterministic:
         prm.max_deterministic_time = seconds
-        prm.max_time_in_seconds = seconds * 4 + 5
+        prm.max_time_in_seconds = wall_guard(seconds)
     else:
         prm.max_time_in_seconds = seconds
     apply_extra(prm)
@@ -99,7 +106,10 @@ def hybrid(
     first_share: float | None = None,
     sub_limit: float | None = None,
     guide: Any = None,
+    quick: bool = False,
 ) -> tuple[Any, Any, bool]:
+    """``quick``: when the model holds no hint, first take a solution found without presolve (seconds
+    on a large layer, where presolve alone can take ten) as the hint of the whole-model solve."""
     first_share = FIRST_SHARE if first_share is None else first_share
     sub_limit = SUB_LIMIT if sub_limit is None else sub_limit
     keys = keys if keys is not None else keys_from_names(model)
@@ -109,18 +119,22 @@ def hybrid(
     det_budget = None
     if ctx.deterministic:  # repeatable: the LNS is bounded by deterministic time, wall clock a guard
         det_budget = budget * (1 - first_share)
-        deadline = time.monotonic() + 4 * budget + 5
+        deadline = time.monotonic() + wall_guard(budget)
+    used = quick_start(model, ctx, min(budget * QUICK_SHARE, QUICK_MAX)) if quick else 0.0
     solver = cp_model.CpSolver()
-    _params(solver, ctx, budget * first_share, ctx.seed)
+    _params(solver, ctx, max(budget - used, 0.1) * first_share, ctx.seed)
     cb = _Callback(ctx)
     status = solver.Solve(model, cb)
+    ctx.charge(solver)
     if cb.stopped or ctx.cancelled():
         raise Cancelled()
     if status == cp_model.OPTIMAL or status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         return status, solver, status == cp_model.OPTIMAL
     if status != cp_model.FEASIBLE:  # nothing yet: give the whole model the rest of the budget
-        _params(solver, ctx, deadline - time.monotonic(), ctx.seed)
+        spent = used + solver.ResponseProto().deterministic_time if ctx.deterministic else 0.0
+        _params(solver, ctx, budget - spent if ctx.deterministic else deadline - time.monotonic(), ctx.seed)
         status = solver.Solve(model, cb)
+        ctx.charge(solver)
         if cb.stopped or ctx.cancelled():
             raise Cancelled()
         return status, solver, status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -130,6 +144,26 @@ def hybrid(
     if best.ObjectiveValue() <= stats["bound"]:
         return cp_model.OPTIMAL, Incumbent(best, stats["bound"]), True
     return cp_model.FEASIBLE, Incumbent(best, stats["bound"]), True
+
+
+def quick_start(model: cp_model.CpModel, ctx: RunContext, limit: float) -> float:
+    """Hint the model with its first solution found with presolve off (unless it holds a hint
+    already). Returns the time used: deterministic time with one worker, else seconds."""
+    proto = model.Proto()
+    if len(proto.solution_hint.vars):
+        return 0.0
+    solver = cp_model.CpSolver()
+    _params(solver, ctx, limit, ctx.seed)
+    solver.parameters.cp_model_presolve = False
+    solver.parameters.stop_after_first_solution = True
+    status = solver.Solve(model)
+    ctx.charge(solver)
+    if ctx.cancelled():
+        raise Cancelled()
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        _set_hint(proto, list(solver.ResponseProto().solution))
+        ctx.report(objective=solver.ObjectiveValue(), start="quick")
+    return solver.ResponseProto().deterministic_time if ctx.deterministic else solver.WallTime()
 
 
 def improve(
@@ -150,11 +184,13 @@ def improve(
     fill an under-covered shift - alternating with the generic ones."""
     keys = keys if keys is not None else keys_from_names(model)
     sub_limit = SUB_LIMIT if sub_limit is None else sub_limit
+    base_sub = sub_limit
     proto = model.Proto()
     best, best_obj = start, start.ObjectiveValue()
     stats = stats if stats is not None else {}
     bound = stats.setdefault("bound", start.BestObjectiveBound())
     stall, full_limit = 0, 2.0
+    sub_cap = max(sub_limit, SUB_CAP)
     values = list(start.ResponseProto().solution)
     if not keys or best_obj <= bound:
         return best
@@ -210,7 +246,8 @@ def improve(
         _params(solver, ctx, limit, rng.randrange(1 << 30), 0 if kind == "full" else SUB_WORKERS)
         try:
             status = solver.Solve(model)
-            det_spent += solver.ResponseProto().deterministic_time
+            ctx.charge(solver, ITER_COST)
+            det_spent += solver.ResponseProto().deterministic_time + ITER_COST
             if DEBUG:
                 print(
                     "lns",
@@ -236,8 +273,16 @@ def improve(
                 bound = stats["bound"] = max(bound, solver.BestObjectiveBound())
         elif status == cp_model.OPTIMAL:
             fracs[kind] = min(0.9, frac * 1.15)
-        elif status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+            took = solver.ResponseProto().deterministic_time if ctx.deterministic else solver.WallTime()
+            if took < sub_limit / 4:  # easy: give the time back
+                sub_limit = max(base_sub, sub_limit * 0.8)
+        elif status == cp_model.FEASIBLE:
             fracs[kind] = max(0.02, frac * 0.85)
+        elif status == cp_model.UNKNOWN:
+            # not even the hinted incumbent within the limit: on a large model the limit is spent
+            # loading and presolving, so the next neighbourhood gets more time (and is smaller)
+            fracs[kind] = max(0.02, frac * 0.85)
+            sub_limit = min(sub_cap, sub_limit * 2)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.ObjectiveValue() <= best_obj:
             improved = solver.ObjectiveValue() < best_obj
             stall = 0 if improved else stall + 1

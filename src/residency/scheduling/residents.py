@@ -31,6 +31,7 @@ class ResidentResult:
     bound: float | None = None
     breakdown: dict[str, float] = field(default_factory=dict)
     uncovered: list[str] = field(default_factory=list)
+    chosen: dict[tuple, int] = field(default_factory=dict)  # ("off", p, d) / ("call", p, d, k) -> value
 
 
 def build(
@@ -91,11 +92,27 @@ def build(
 
 
 def solve_residents(
-    problem: Problem, base: Base, ctx: RunContext, budget: float, extra: dict[int, list[Window]] | None = None
+    problem: Problem,
+    base: Base,
+    ctx: RunContext,
+    budget: float,
+    extra: dict[int, list[Window]] | None = None,
+    fix: dict[tuple, int] | None = None,
+    free_days: set[int] | None = None,
 ) -> ResidentResult:
+    """``fix`` (a previous result's ``chosen``) with ``free_days``: every decision outside those days
+    is fixed to its previous value and the inside is hinted - the cheap re-solve after a compliance
+    cut, which only needs to move things near the flagged windows."""
     ctx.layer = "residents"
     ctx.report()
     model, v, terms = build(problem, base, extra)
+    if fix is not None and free_days is not None:
+        for key, x in [(("off", *k), x) for k, x in v.off.items()] + [(("call", *k), x) for k, x in v.call.items()]:
+            if key in fix:
+                if key[2] in free_days:
+                    model.AddHint(x, fix[key])
+                else:
+                    model.Add(x == fix[key])
     constraints = {c.id: c for c in of_layer("residents")}
     objective(model, terms, constraints)
     status, solver, ok = solve(model, ctx, budget)
@@ -124,6 +141,8 @@ def solve_residents(
         if solver.Value(x):
             pool = problem.program.call_pools[k]
             v.uncovered.append(f"{pool.name} {problem.days[d]}: {solver.Value(x)} short (no legal assignment found)")
+    chosen = {("off", *k): int(solver.Value(x)) for k, x in v.off.items()}
+    chosen.update({("call", *k): int(solver.Value(x)) for k, x in v.call.items()})
     return ResidentResult(
         STATUS[status],
         grid,
@@ -132,4 +151,5 @@ def solve_residents(
         solver.BestObjectiveBound(),
         breakdown(solver, terms, constraints),
         v.uncovered,
+        chosen,
     )
