@@ -16,7 +16,8 @@ from residency.scheduling.roster.greedy import greedy
 from residency.scheduling.roster.spec import RosterSpec
 from residency.scheduling.roster.units import measure
 
-ALGORITHMS = ("greedy", "cpsat", "hybrid", "lp")
+ALGORITHMS = ("greedy", "cpsat", "hybrid", "hybrid-mip", "lp")
+FULL_MAX_VARS = 60_000  # hybrid: larger models are searched by restricted sub-models only
 MIP_SHARE = 0.3  # hybrid: share of the time limit for the MIP warm start
 MIP_MAX_VARS = 60_000
 CP_FIRST = 0.1  # hybrid: share of the time for a first CP-SAT roster handed to the MIP as its start
@@ -86,6 +87,8 @@ def solve_roster(spec: RosterSpec, algorithm: str = "hybrid", ctx: RunContext | 
         obj, hard, parts = measure(spec, start)
         return RosterResult("feasible" if not hard else "infeasible", start, obj, None, time.monotonic() - t0,
                             [b.message for b in hard], parts)  # fmt: skip
+    if algorithm == "hybrid":
+        return _hybrid(spec, ctx, start, t0)
     model, v = rmodel.build(spec)
     first: list[float] = []
 
@@ -97,42 +100,10 @@ def solve_roster(spec: RosterSpec, algorithm: str = "hybrid", ctx: RunContext | 
     outer, ctx.progress = ctx.progress, progress
     try:
         budget = ctx.time_limit - (time.monotonic() - t0)
-        if algorithm == "hybrid":
-            mip_bound = None
-            warm = None
-            # warm start: the MIP (HiGHS) for a share of the time, else the greedy roster (also for
-            # models too large to translate through PuLP quickly)
-            rmodel.hint(model, v, start)
-            if MIP_SHARE > 0 and len(model.Proto().variables) <= MIP_MAX_VARS:
-                from residency.scheduling.mip import solve_model
-
-                cp_values = None
-                if CP_FIRST > 0:  # a first CP-SAT roster becomes the MIP's start
-                    ctx.layer = "roster-start"
-                    st, sv, found = cpsat.solve(model, ctx, budget * CP_FIRST)
-                    if found:
-                        cp_values = list(sv.ResponseProto().solution)
-                        cp_obj = sv.ObjectiveValue()
-                    ctx.layer = "roster"
-                warm = solve_model(model, budget * MIP_SHARE, hints=cp_values, threads=max(1, ctx.workers))
-                mip_bound = warm.bound
-                if cp_values is not None and (warm.values is None or warm.objective > cp_obj):
-                    warm.values, warm.status = cp_values, "feasible"
-            if warm is not None and warm.status == "optimal" and warm.values is not None:  # proven: done
-                roster = rmodel.roster_of(warm.values, spec, v)
-                obj, hard, parts = measure(spec, roster)
-                return RosterResult("optimal" if not hard else "infeasible", roster, obj, warm.bound,
-                                    time.monotonic() - t0, [b.message for b in hard], parts,
-                                    time.monotonic() - t0)  # fmt: skip
-            if warm is not None and warm.values is not None:
-                proto = model.Proto()
-                proto.solution_hint.vars.clear()
-                proto.solution_hint.values.clear()
-                proto.solution_hint.vars.extend(range(len(warm.values)))
-                proto.solution_hint.values.extend(warm.values)
-                first.append(time.monotonic() - t0)
-            budget = ctx.time_limit - (time.monotonic() - t0)
-            status, solver, ok = lns.hybrid(model, ctx, budget, v.keys(), guide=guide(spec, v))
+        if algorithm == "hybrid-mip":  # the earlier hybrid: CP-SAT, HiGHS warm start, generic LNS
+            status, solver, ok, mip_bound, done = _hybrid_mip(model, v, spec, ctx, start, budget, t0, first)
+            if done is not None:
+                return done
         elif algorithm in ("cpsat", "cpsat-layered"):
             status, solver, ok = cpsat.solve(model, ctx, budget)
         else:
@@ -146,8 +117,75 @@ def solve_roster(spec: RosterSpec, algorithm: str = "hybrid", ctx: RunContext | 
     roster = rmodel.roster_of(solver.ResponseProto().solution, spec, v)
     obj, hard, parts = measure(spec, roster)
     bound = solver.BestObjectiveBound()
-    if algorithm == "hybrid" and mip_bound is not None:
+    if mip_bound is not None:
         bound = max(bound, mip_bound)
     status_name = "optimal" if status == cp_model.OPTIMAL or obj <= bound else "feasible"
     return RosterResult(status_name, roster, obj, bound, time.monotonic() - t0, [b.message for b in hard], parts,
                         first[0] if first else None)  # fmt: skip
+
+
+def _hybrid_mip(model, v, spec, ctx, start, budget, t0, first):
+    mip_bound = None
+    warm = None
+    # warm start: the MIP (HiGHS) for a share of the time, else the greedy roster (also for
+    # models too large to translate through PuLP quickly)
+    rmodel.hint(model, v, start)
+    if MIP_SHARE > 0 and len(model.Proto().variables) <= MIP_MAX_VARS:
+        from residency.scheduling.mip import solve_model
+
+        cp_values = None
+        if CP_FIRST > 0:  # a first CP-SAT roster becomes the MIP's start
+            ctx.layer = "roster-start"
+            st, sv, found = cpsat.solve(model, ctx, budget * CP_FIRST)
+            if found:
+                cp_values = list(sv.ResponseProto().solution)
+                cp_obj = sv.ObjectiveValue()
+            ctx.layer = "roster"
+        warm = solve_model(model, budget * MIP_SHARE, hints=cp_values, threads=max(1, ctx.workers))
+        mip_bound = warm.bound
+        if cp_values is not None and (warm.values is None or warm.objective > cp_obj):
+            warm.values, warm.status = cp_values, "feasible"
+    if warm is not None and warm.status == "optimal" and warm.values is not None:  # proven: done
+        roster = rmodel.roster_of(warm.values, spec, v)
+        obj, hard, parts = measure(spec, roster)
+        done = RosterResult("optimal" if not hard else "infeasible", roster, obj, warm.bound,
+                            time.monotonic() - t0, [b.message for b in hard], parts,
+                            time.monotonic() - t0)  # fmt: skip
+        return None, None, False, mip_bound, done
+    if warm is not None and warm.values is not None:
+        proto = model.Proto()
+        proto.solution_hint.vars.clear()
+        proto.solution_hint.values.clear()
+        proto.solution_hint.vars.extend(range(len(warm.values)))
+        proto.solution_hint.values.extend(warm.values)
+        first.append(time.monotonic() - t0)
+    budget = ctx.time_limit - (time.monotonic() - t0)
+    status, solver, ok = lns.hybrid(model, ctx, budget, v.keys(), guide=guide(spec, v))
+    return status, solver, ok, mip_bound, None
+
+
+def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> RosterResult:
+    """Constructive start, repair to a hard-feasible roster (``search.repair``), then the roster LNS
+    (``search.search``) - over the whole model built once when it is of moderate size, else over
+    restricted sub-models and per-person dynamic programming."""
+    from residency.scheduling.roster import search
+
+    deadline = t0 + ctx.time_limit
+    size = spec.n_people * spec.horizon * spec.n_shifts
+    roster = search.repair(spec, start, deadline - 0.5, ctx.seed)
+    first = time.monotonic() - t0
+    obj, hard, _ = measure(spec, roster)
+    ctx.report(objective=obj, phase="repair", hard=len(hard))
+    if hard:  # out of time before every row was legal
+        return RosterResult("unknown", None, seconds=time.monotonic() - t0, hard_breaches=[b.message for b in hard])
+    full = None
+    if size <= FULL_MAX_VARS:
+        full = search.FullModel(spec, roster)
+
+    def improved(value: int) -> None:
+        ctx.report(objective=value, phase="lns")
+
+    roster = search.search(spec, roster, deadline - 0.1, ctx.seed, 1, full, on_improve=improved)
+    obj, hard, parts = measure(spec, roster)
+    return RosterResult("feasible" if not hard else "infeasible", roster, obj, None, time.monotonic() - t0,
+                        [b.message for b in hard], parts, first)  # fmt: skip

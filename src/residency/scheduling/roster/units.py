@@ -15,6 +15,8 @@ import numpy as np
 from residency.scheduling.catalogue import Breach, Term
 from residency.scheduling.roster.spec import OFF, RosterSpec
 
+REDUNDANT = True  # implied constraints that tighten the LP and propagation (same feasible rosters)
+
 
 class RosterUnit:
     id: ClassVar[str]
@@ -155,6 +157,11 @@ class TotalMinutes(RosterUnit):
             total = sum(spec.minutes[s] * x for (_q, _d, s), x in v.by_person[p])
             model.Add(total <= spec.max_minutes[p])
             model.Add(total >= spec.min_minutes[p])
+            lengths = {spec.minutes[s] for (_q, _d, s), _x in v.by_person[p]}
+            if lengths and REDUNDANT:  # redundant: the number of days worked
+                days = sum(v.work[p])
+                model.Add(days <= spec.max_minutes[p] // min(lengths))
+                model.Add(days >= -(-spec.min_minutes[p] // max(lengths)))
         return []
 
     def measure(self, spec, roster):
@@ -179,6 +186,12 @@ class MaxRun(RosterUnit):
             k = spec.max_run[p]
             for d in range(spec.horizon - k):
                 model.Add(sum(v.work[p][d : d + k + 1]) <= k)
+            # redundant, with the minimum days-off run: more than k working days in a window of
+            # k + min_off days would need a shorter inner off run between two of them
+            span = k + spec.min_off_run[p]
+            if spec.min_off_run[p] > 1 and REDUNDANT:
+                for d in range(spec.horizon - span + 1):
+                    model.Add(sum(v.work[p][d : d + span]) <= k)
         return []
 
     def measure(self, spec, roster):

@@ -1,0 +1,320 @@
+"""One person's best row by dynamic programming, everybody else fixed.
+
+With the others fixed, a person's share of the objective is linear in their own cells (cover: each
+shift worked on an under-covered need saves ``weight_under``, on a full one costs ``weight_over``;
+requests likewise). Over the days, the state is (current working run length and whether it started
+on day 0 | current off run length, capped at the minimum), weekends worked so far, and minutes
+worked so far (in units of the gcd of the shift lengths). That covers fixed days off, maximum and
+minimum working runs, minimum days-off runs (runs touching either end exempt), maximum weekends and
+the minute bounds exactly. Forbidden successions and per-type maximum counts are not in the state
+(each day takes its cheapest shift of the chosen length); ``best_row`` returns the row and the
+caller checks it with the units (``repair`` falls back to CP-SAT, hinted with the row).
+"""
+
+from __future__ import annotations
+
+from math import gcd
+from typing import Any
+
+import numpy as np
+
+from residency.scheduling.roster.spec import OFF, RosterSpec
+
+INF = np.inf
+BAND_MINUTES = 12_000  # minutes tracked within this distance of a steady pace
+
+
+def costs(spec: RosterSpec, p: int, roster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cost[d, s] of working s on d, cost_off[d]) for person p, the others as in ``roster``
+    (the person's own current row is ignored)."""
+    H, S = spec.horizon, spec.n_shifts
+    work = np.zeros((H, S))
+    off = np.zeros(H)
+    others = np.delete(roster, p, axis=0)
+    for c in spec.cover:
+        n = int((others[:, c.day] == c.shift).sum())
+        work[c.day, c.shift] += -c.weight_under if n < c.requirement else c.weight_over
+    for r in spec.on_requests:
+        if r.person == p:
+            off[r.day] += r.weight
+            work[r.day, :] += r.weight
+            work[r.day, r.shift] -= r.weight
+    for r in spec.off_requests:
+        if r.person == p:
+            work[r.day, r.shift] += r.weight
+    for s in range(S):
+        if spec.max_per_shift[p][s] <= 0:
+            work[:, s] = INF
+    for q, d in spec.fixed_off:
+        if q == p:
+            work[d, :] = INF
+    return work, off
+
+
+def best_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, mu: float | None = None) -> np.ndarray | None:
+    """The cheapest row under the run, weekend, days-off and minute rules (None if there is none).
+    With ``mu`` the weekends are not in the state but priced (``mu`` per weekend worked)."""
+    H = spec.horizon
+    K, mr, m = spec.max_run[p], spec.min_run[p], max(1, spec.min_off_run[p])
+    lengths = sorted({spec.minutes[s] for s in range(spec.n_shifts) if spec.max_per_shift[p][s] > 0})
+    if not lengths:
+        return np.full(H, OFF, dtype=np.int32) if spec.min_minutes[p] <= 0 else None
+    g = 0
+    for ell in lengths:
+        g = gcd(g, ell)
+    units = [ell // g for ell in lengths]
+    cmax = spec.max_minutes[p] // g
+    cmin = -(-spec.min_minutes[p] // g)
+    if cmin > cmax:
+        return None
+    wmax = min(spec.max_weekends[p], len(spec.weekends)) if mu is None else 0
+    W, C = wmax + 1, cmax + 1
+    # minutes are tracked in a band around the straight line from 0 to the minimum (paths straying
+    # further are dropped): index j = c - base[d]
+    band = BAND_MINUTES // g
+    if 2 * band + 1 < C:
+        C = 2 * band + 1
+        base = np.array([max(0, round(cmin * (d + 1) / H) - band) for d in range(H)], dtype=int)
+    else:
+        base = np.zeros(H, dtype=int)
+    pos_in_weekend: dict[int, int] = {}
+    for days in spec.weekends:
+        for i, d in enumerate(days):
+            pos_in_weekend[d] = i
+    # per day and length: the cheapest shift of that length and its cost
+    best_s = np.full((H, len(lengths)), -1, dtype=np.int32)
+    best_c = np.full((H, len(lengths)), INF)
+    for li, ell in enumerate(lengths):
+        cols = [s for s in range(spec.n_shifts) if spec.minutes[s] == ell]
+        sub = work[:, cols]
+        j = np.argmin(sub, axis=1)
+        best_s[:, li] = np.array(cols)[j]
+        best_c[:, li] = sub[np.arange(H), j]
+    NW = 2 * K  # W(r, e): index e * K + r - 1
+    NS = NW + m  # O(r): NW + r - 1 (r = m: long enough, or touching the start)
+    n_len = len(lengths)
+    V = np.full((NS, W, C), INF)
+    choice = np.zeros((H, NS, W, C), dtype=np.int8)  # pred * (n_len + 1) + (0 off | li + 1)
+
+    def shifted(arr: np.ndarray, dw: int, du: int) -> np.ndarray:  # arr [..., W, C]
+        if dw == 0 and du == 0:
+            return arr
+        out = np.full_like(arr, INF)
+        if dw >= W or abs(du) >= C:
+            return out
+        if du >= 0:
+            out[..., dw:, du:] = arr[..., : W - dw, : C - du]
+        else:
+            out[..., dw:, : C + du] = arr[..., : W - dw, -du:]
+        return out
+
+    def relax(N: np.ndarray, ch: np.ndarray, ns: Any, cand: np.ndarray, code: Any) -> None:
+        cur = N[ns]
+        better = cand < cur
+        N[ns] = np.where(better, cand, cur)
+        ch[ns] = np.where(better, code, ch[ns])
+
+    cont_src = np.array([e * K + r - 1 for e in (0, 1) for r in range(1, K)], dtype=int)
+    cont_dst = cont_src + 1
+    ends = np.array([e * K + r - 1 for e in (0, 1) for r in range(1, K + 1) if r >= mr or e == 1], dtype=int)
+    OM = NW + m - 1  # the "long enough" off state
+    for d in range(H):
+        N = np.full((NS, W, C), INF)
+        ch = choice[d]
+        wk = pos_in_weekend.get(d)
+        inc_w = 1 if wk is not None else 0  # working this day from an off state (or a Saturday)
+        inc_from_w = 1 if wk == 0 else 0  # from a working state: a Sunday after a worked Saturday is free
+        price_w = price_from_w = 0.0
+        if mu is not None:
+            price_w, price_from_w, inc_w, inc_from_w = mu * inc_w, mu * inc_from_w, 0, 0
+        step = int(base[d] - base[d - 1]) if d else 0
+        for li in range(n_len):
+            a = best_c[d, li]
+            if not np.isfinite(a):
+                continue
+            u = units[li] - step
+            if d == 0:
+                cand = np.full((W, C), INF)
+                j = units[li] - base[0]
+                if inc_w < W and 0 <= j < C:
+                    cand[inc_w, j] = a
+                relax(N, ch, K, cand + price_w, li + 1)
+                continue
+            if len(cont_src):
+                codes = (cont_src * (n_len + 1) + li + 1)[:, None, None]
+                relax(N, ch, cont_dst, shifted(V[cont_src], inc_from_w, u) + (a + price_from_w), codes)
+            relax(N, ch, 0, shifted(V[OM], inc_w, u) + (a + price_w), OM * (n_len + 1) + li + 1)
+        b = off[d]
+        if d == 0:
+            if base[0] == 0:
+                N[OM][0, 0] = min(N[OM][0, 0], b)
+                ch[OM][0, 0] = 0
+        else:
+            target = NW if m > 1 else OM
+            stack = shifted(V[ends], 0, -step)
+            j = np.argmin(stack, axis=0)
+            relax(N, ch, target, np.take_along_axis(stack, j[None], 0)[0] + b, ends[j] * (n_len + 1))
+            if m > 1:
+                relax(N, ch, np.arange(NW + 1, NW + m), shifted(V[NW : NW + m - 1], 0, -step) + b,
+                      (np.arange(NW, NW + m - 1) * (n_len + 1))[:, None, None])  # fmt: skip
+            relax(N, ch, OM, shifted(V[OM], 0, -step) + b, OM * (n_len + 1))
+        V = N
+    lo_j, hi_j = max(0, cmin - base[H - 1]), min(C - 1, cmax - base[H - 1])
+    if lo_j > hi_j:
+        return None
+    final = V[:, :, lo_j : hi_j + 1]
+    if not np.isfinite(final).any():
+        return None
+    ns, w, c = np.unravel_index(int(np.argmin(final)), final.shape)
+    c += lo_j + base[H - 1]  # minutes (in units) from here on
+    row = np.full(H, OFF, dtype=np.int32)
+    for d in range(H - 1, -1, -1):
+        code = int(choice[d][ns, w, c - base[d]])
+        pred, kind = divmod(code, n_len + 1)
+        wk = pos_in_weekend.get(d)
+        if kind > 0:
+            li = kind - 1
+            row[d] = best_s[d, li]
+            if d == 0:
+                break
+            from_work = pred < NW
+            inc = (1 if wk == 0 else 0) if from_work else (1 if wk is not None else 0)
+            w -= inc if mu is None else 0
+            c -= units[li]
+        ns = pred
+    return _successions(spec, p, row, work)
+
+
+def _successions(spec: RosterSpec, p: int, row: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """The same working days, the shift types re-chosen by a Viterbi pass over (shift type, minutes
+    moved from the row's total) so that no forbidden succession remains and the total minutes stay
+    within the person's bounds - when possible; else the row as it was."""
+    if not spec.forbidden_next:
+        return row
+    S, H = spec.n_shifts, spec.horizon
+    minutes = np.array(spec.minutes)
+    g = 0
+    for m in spec.minutes:
+        g = gcd(g, m)
+    total = int(sum(minutes[s] for s in row if s != OFF))
+    lo = -((total - spec.min_minutes[p]) // g)
+    hi = (spec.max_minutes[p] - total) // g
+    if lo > 0 or hi < 0:
+        return row
+    nd = hi - lo + 1
+    ok_next = np.ones((S, S), bool)
+    for s, t in spec.forbidden_next:
+        ok_next[s, t] = False
+    trans_pen = np.where(ok_next, 0.0, INF)  # [s_prev, s]
+    cost = np.full((S, nd), INF)  # state after a working day: (shift, minutes moved)
+    free = np.full(nd, INF)  # state after a day off
+    free[-lo] = 0.0
+    back: list[Any] = []
+    prev_work = False
+    for d in range(H):
+        if row[d] == OFF:
+            if prev_work:
+                j = np.argmin(cost, axis=0)
+                free = cost[j, np.arange(nd)]
+                back.append(("off", j))
+            else:
+                back.append(("off", None))
+            prev_work = False
+            continue
+        ref = minutes[row[d]] // g
+        new = np.full((S, nd), INF)
+        arg = np.full((S, nd), -1, dtype=np.int64)
+        for s in range(S):
+            c = work[d, s]
+            if not np.isfinite(c):
+                continue
+            sh = minutes[s] // g - ref
+            if prev_work:
+                cand = cost + trans_pen[:, s][:, None]  # [s_prev, D]
+                j = np.argmin(cand, axis=0)
+                best = cand[j, np.arange(nd)]
+            else:
+                j = np.full(nd, -1)
+                best = free
+            shiftd = np.full(nd, INF)
+            jj = np.full(nd, -1, dtype=np.int64)
+            if sh >= 0:
+                shiftd[sh:] = best[: nd - sh] if sh < nd else shiftd[sh:]
+                jj[sh:] = j[: nd - sh] if sh < nd else jj[sh:]
+            else:
+                shiftd[: nd + sh] = best[-sh:]
+                jj[: nd + sh] = j[-sh:]
+            new[s] = shiftd + c
+            arg[s] = jj
+        back.append(("work", arg))
+        cost = new
+        prev_work = True
+    final = cost.min(axis=0) if prev_work else free
+    if not np.isfinite(final).any():
+        return row
+    out = row.copy()
+    dcur = int(np.argmin(final))
+    s_cur = int(np.argmin(cost[:, dcur])) if prev_work else -1
+    for d in range(H - 1, -1, -1):
+        kind, arr = back[d]
+        if kind == "off":
+            out[d] = OFF
+            s_cur = int(arr[dcur]) if arr is not None else -1
+            continue
+        out[d] = s_cur
+        prev = int(arr[s_cur, dcur])
+        dcur -= minutes[s_cur] // g - minutes[row[d]] // g
+        s_cur = prev
+    return out
+
+
+def weekends_worked(spec: RosterSpec, row: np.ndarray) -> int:
+    return sum(1 for days in spec.weekends if any(row[d] != OFF for d in days))
+
+
+STATE_LIMIT = 100_000  # states per day above which the weekends are priced rather than tracked
+
+
+def best_rules_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray) -> np.ndarray | None:
+    """``best_row``; for large state spaces the weekend limit by a price found by bisection."""
+    lengths = {spec.minutes[s] for s in range(spec.n_shifts) if spec.max_per_shift[p][s] > 0}
+    g = 0
+    for ell in lengths:
+        g = gcd(g, ell)
+    g = max(1, g)
+    c_size = min(spec.max_minutes[p] // g + 1, 2 * (BAND_MINUTES // g) + 1)
+    states = (2 * spec.max_run[p] + spec.min_off_run[p]) * (spec.max_weekends[p] + 1) * c_size
+    wmax = spec.max_weekends[p]
+    if states <= STATE_LIMIT or wmax >= len(spec.weekends):
+        return best_row(spec, p, work, off, None if wmax < len(spec.weekends) else 0.0)
+    row = best_row(spec, p, work, off, 0.0)
+    if row is None or weekends_worked(spec, row) <= wmax:
+        return row
+    lo, hi, best = 0.0, MU_HIGH, None
+    while best is None and hi < 1e5:
+        r = best_row(spec, p, work, off, hi)
+        if r is not None and weekends_worked(spec, r) <= wmax:
+            best = r
+        else:
+            lo, hi = hi, hi * 8
+    if best is None:
+        return best_row(spec, p, work, off, None)
+    for _ in range(MU_STEPS):  # bisection on the weekend price
+        mid = (lo + hi) / 2
+        r = best_row(spec, p, work, off, mid)
+        if r is not None and weekends_worked(spec, r) <= wmax:
+            best, hi = r, mid
+        else:
+            lo = mid
+    return best
+
+
+MU_HIGH = 128.0
+MU_STEPS = 5
+
+
+def best_feasible_row(spec: RosterSpec, p: int, roster: np.ndarray) -> np.ndarray | None:
+    """The dynamic programme's row for person p (the others as in ``roster``); per-type maximum
+    counts and successions are not in it - check the row with the units."""
+    work, off = costs(spec, p, roster)
+    return best_rules_row(spec, p, work, off)
