@@ -43,7 +43,7 @@ def request_run(
     *,
     program_id: int,
     user_id: int | None,
-    algorithm: str = "cpsat-layered",
+    algorithm: str = "hybrid",
     time_limit: float = 60.0,
     seed: int = 0,
     workers: int = 2,

@@ -15,6 +15,7 @@ from residency.scheduling.blockvars import BlockVars, Guard, half_rotations, no_
 from residency.scheduling.catalogue import of_layer
 from residency.scheduling.cpsat import STATUS, RunContext, breakdown, objective, solve
 from residency.scheduling.problem import Problem
+from residency.scheduling.warm import fallback, warm
 
 
 @dataclass
@@ -66,9 +67,10 @@ def solve_blocks(problem: Problem, ctx: RunContext, budget: float) -> BlockResul
         for (p, h, r), var in v.x.items():
             if p in kept and kept[p][h] is not None:
                 model.AddHint(var, int(kept[p][h] == r))
+    warm(ctx, "blocks", model, v, problem, budget)
     status, solver, ok = solve(model, ctx, budget)
     if not ok:
-        return BlockResult(STATUS.get(status, "unknown"))
+        return fallback(ctx, "blocks", status) or BlockResult(STATUS.get(status, "unknown"))
     rot: dict[int, list[int | None]] = {}
     for p in problem.residents:
         rot[p] = [None] * len(problem.halves)

@@ -23,6 +23,7 @@ from residency.domain.schedule import UNFILLED
 from residency.scheduling.catalogue import of_layer
 from residency.scheduling.cpsat import STATUS, RunContext, breakdown, objective, solve
 from residency.scheduling.problem import Problem
+from residency.scheduling.warm import fallback, warm
 
 SCALE = 100  # supervision loads in hundredths
 
@@ -118,9 +119,10 @@ def solve_clinic(
     model, v, terms = build(problem, grid, flexible)
     constraints = {c.id: c for c in of_layer("clinic")}
     objective(model, terms, constraints)
+    warm(ctx, "clinic", model, v, problem, budget, grid=grid, flexible=flexible)
     status, solver, ok = solve(model, ctx, budget)
     if not ok:
-        return ClinicResult(STATUS.get(status, "unknown"))
+        return fallback(ctx, "clinic", status) or ClinicResult(STATUS.get(status, "unknown"))
     out = grid.copy()
     alt = problem.code(problem.options.flexible_alternative, "ADM")
     for (p, d, h), x in v.keep.items():

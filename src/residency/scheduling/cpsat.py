@@ -55,6 +55,7 @@ class RunContext:
     lns_first_share: float = 0.7  # hybrid: share of a layer's budget for the whole-model solve
     notes: list[str] = field(default_factory=list)  # e.g. a layer the lp algorithm handed to CP-SAT
     det_used: float = 0.0  # deterministic time of every solve so far (see used())
+    fallbacks: dict[str, Any] = field(default_factory=dict)  # hybrid: per layer, the greedy result
 
     @property
     def deterministic(self) -> bool:

@@ -19,6 +19,7 @@ from residency.scheduling.blockvars import Guard, no_guard
 from residency.scheduling.catalogue import of_layer
 from residency.scheduling.cpsat import STATUS, RunContext, breakdown, objective, solve
 from residency.scheduling.problem import Problem
+from residency.scheduling.warm import fallback, warm
 
 
 @dataclass
@@ -133,9 +134,10 @@ def solve_faculty(problem: Problem, ctx: RunContext, budget: float) -> FacultyRe
     model, v, terms = build(problem)
     constraints = {c.id: c for c in of_layer("faculty")}
     objective(model, terms, constraints)
+    warm(ctx, "faculty", model, v, problem, budget)
     status, solver, ok = solve(model, ctx, budget)
     if not ok:
-        return FacultyResult(STATUS.get(status, "unknown"), uncovered=v.uncovered)
+        return fallback(ctx, "faculty", status) or FacultyResult(STATUS.get(status, "unknown"), uncovered=v.uncovered)
     weeks: dict[int, list[int]] = {}
     for (f, w), x in v.fmit.items():
         if solver.Value(x):

@@ -20,6 +20,7 @@ from residency.scheduling.cpsat import STATUS, RunContext, breakdown, objective,
 from residency.scheduling.fill import Base
 from residency.scheduling.problem import Problem
 from residency.scheduling.resvars import ResidentVars, Window, base_intervals, day_limits, person_windows
+from residency.scheduling.warm import fallback, warm
 
 
 @dataclass
@@ -115,9 +116,10 @@ def solve_residents(
                     model.Add(x == fix[key])
     constraints = {c.id: c for c in of_layer("residents")}
     objective(model, terms, constraints)
+    warm(ctx, "residents", model, v, problem, budget, base=base, extra=extra)
     status, solver, ok = solve(model, ctx, budget)
     if not ok:
-        return ResidentResult(STATUS.get(status, "unknown"), uncovered=v.uncovered)
+        return fallback(ctx, "residents", status) or ResidentResult(STATUS.get(status, "unknown"), uncovered=v.uncovered)
     grid = base.grid.copy()
     off_code = problem.code(problem.options.day_off_code, "OFF", "W")
     for (p, d), x in v.off.items():

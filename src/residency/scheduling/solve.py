@@ -95,8 +95,8 @@ class GenerationResult:
         }
 
 
-# hybrid (default): greedy warm start, then CP-SAT with its solutions as hints and LNS in each layer;
-# greedy: every layer stops at its first solution; cpsat: the layered CP-SAT model (alias
+# hybrid (default): each layer's CP-SAT model hinted with the greedy solution of that layer, solved
+# whole, then LNS; greedy: the constructive heuristic (scheduling/greedy); cpsat: the layered model (alias
 # cpsat-layered); lp: every layer as a MIP through PuLP/HiGHS, its LP relaxation the bound (a layer the
 # MIP translation cannot take falls back to CP-SAT, with a warning). Kept equal to runs.ALGORITHMS.
 ALGORITHMS = ("hybrid", "greedy", "cpsat", "lp", "cpsat-layered")
@@ -133,6 +133,8 @@ def generate(
     )
     if algorithm == "hybrid":
         result = _hybrid(problem, time_limit, seed, workers, progress, cancel, verify)
+    elif algorithm == "greedy":
+        result = _greedy(problem, RunContext(time_limit, seed, workers, progress, cancel, algorithm="greedy"), verify)
     else:
         mode = {"cpsat-layered": "cpsat"}.get(algorithm, algorithm)
         ctx = RunContext(time_limit, seed, workers, progress, cancel, algorithm=mode)
@@ -152,6 +154,17 @@ def _attempt(problem: Problem, ctx: RunContext, verify: bool) -> GenerationResul
         result.status = "cancelled"
     if ctx.algorithm == "lp" and ctx.notes:
         result.warnings += ctx.notes
+    return result
+
+
+def _greedy(problem: Problem, ctx: RunContext, verify: bool) -> GenerationResult:
+    from residency.scheduling.greedy.driver import run_greedy
+
+    result = GenerationResult("failed", seed=ctx.seed, workers=ctx.workers)
+    try:
+        run_greedy(problem, ctx, result, verify)
+    except Cancelled:
+        result.status = "cancelled"
     return result
 
 
