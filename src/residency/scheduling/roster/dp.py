@@ -313,8 +313,20 @@ MU_HIGH = 128.0
 MU_STEPS = 5
 
 
-def best_feasible_row(spec: RosterSpec, p: int, roster: np.ndarray) -> np.ndarray | None:
-    """The dynamic programme's row for person p (the others as in ``roster``); per-type maximum
-    counts and successions are not in it - check the row with the units."""
+def best_feasible_row(spec: RosterSpec, p: int, roster: np.ndarray, rounds: int = 4) -> np.ndarray | None:
+    """The dynamic programme's row for person p (the others as in ``roster``), the per-type maximum
+    counts priced in over a few rounds (a growing price on each type worked too often); the row may
+    still break a count - check it with the units."""
     work, off = costs(spec, p, roster)
-    return best_rules_row(spec, p, work, off)
+    price = np.zeros(spec.n_shifts)
+    limit = np.array(spec.max_per_shift[p])
+    row = None
+    for _ in range(rounds):
+        row = best_rules_row(spec, p, work + price[None, :], off)
+        if row is None:
+            return None
+        over = np.bincount(row[row != OFF], minlength=spec.n_shifts) > limit
+        if not over.any():
+            return row
+        price[over] += 60.0 + price[over]
+    return row

@@ -33,6 +33,7 @@ from residency.scheduling.roster.spec import OFF, CoverNeed, Request, RosterSpec
 from residency.scheduling.roster.units import UNITS, measure
 
 DEBUG = False
+DP_EVERY = 12  # whole-model search: one dynamic-programming sweep over everybody per this many moves
 LINEARIZATION = 2  # the cover / minutes LP closes small neighbourhoods fast
 
 
@@ -336,6 +337,17 @@ def search(
             if delta < 0 and on_improve is not None:
                 on_improve(obj + delta)
             obj += delta
+            continue
+        if full is not None and it % DP_EVERY == 1:  # a sweep of exact one-person moves (dp)
+            gain = sum(best_response(spec, roster, p) for p in rng.sample(sweep, len(sweep)))
+            if gain < 0 and full.set_roster(roster, min(left, 5.0), workers):
+                if DEBUG:
+                    print(f"{time.monotonic() - deadline:7.1f} dp sweep {obj} -> {obj + gain}", flush=True)
+                obj += gain
+                if on_improve is not None:
+                    on_improve(obj)
+            else:
+                roster = full.roster()
             continue
         people, lo, hi = hoods.pick(kind, roster)
         limit = min(left, sub_limit)
