@@ -127,10 +127,12 @@ def solve(model: cp_model.CpModel, ctx: RunContext, budget: float) -> tuple[int,
     if ctx.algorithm == "lp" and model.HasObjective():
         from residency.scheduling.mip import solve_via_mip
 
+        began = time.monotonic()
         out = solve_via_mip(model, ctx, budget)
         if out is not None:
             ctx.solutions[ctx.layer] = list(out[1].ResponseProto().solution)
             return out
+        budget = max(budget - (time.monotonic() - began), 1.0)  # CP-SAT gets what the MIP left
     if ctx.algorithm == "hybrid" and model.HasObjective():
         from residency.scheduling.lns import hybrid
 

@@ -12,6 +12,7 @@ from ortools.sat.python import cp_model
 
 from residency.scheduling.cpsat import RunContext, wall_guard
 
+WARM = ("hybrid", "lp")  # lp: the completed greedy solution is the MIP start
 GREEDY_BLOCKS_SHARE = 0.25  # of the block layer's budget, for the greedy block search
 COMPLETE_SHARE, COMPLETE_MAX = 0.2, 5.0  # completing the hint: share of the layer's budget, cap (s)
 
@@ -20,7 +21,7 @@ def warm(
     ctx: RunContext, layer: str, model: cp_model.CpModel, v: Any, problem: Any, budget: float, **inputs: Any
 ) -> int:
     """Hint ``model`` from the greedy ``layer``; returns the number of hinted variables (0: none)."""
-    if ctx.algorithm != "hybrid" or len(model.Proto().solution_hint.vars):
+    if ctx.algorithm not in WARM or len(model.Proto().solution_hint.vars):
         return 0
     from residency.scheduling.greedy import hints
     from residency.scheduling.greedy.blocks import greedy_blocks
