@@ -149,7 +149,7 @@ def demo(
         program_id = row.id
     console.print(f"{'loaded' if fresh else 'reusing'} sample program [bold]{slug}[/bold]")
     counts = run_generation(
-        url, program_id, algorithm="cpsat-layered", time_limit=time_limit, seed=seed, workers=2, publish=True
+        url, program_id, algorithm="hybrid", time_limit=time_limit, seed=seed, workers=2, publish=True
     )
     with session_scope(url) as db:
         summary = summarise(db, program_id)
