@@ -34,6 +34,7 @@ from residency.scheduling.roster.units import UNITS, measure
 
 DEBUG = False
 DP_EVERY = 12  # whole-model search: one dynamic-programming sweep over everybody per this many moves
+SUB_LIMIT = 2.0  # seconds per neighbourhood solve
 LINEARIZATION = 2  # the cover / minutes LP closes small neighbourhoods fast
 
 
@@ -310,12 +311,13 @@ def search(
     seed: int = 0,
     workers: int = 1,
     full: FullModel | None = None,
-    sub_limit: float = 2.0,
+    sub_limit: float | None = None,
     on_improve: Any = None,
     bound: float | None = None,
 ) -> np.ndarray:
     """LNS from a hard-feasible ``roster`` until ``deadline``; returns the best roster."""
     rng = random.Random(seed)
+    sub_limit = SUB_LIMIT if sub_limit is None else sub_limit
     roster = roster.copy()
     obj = measure(spec, roster)[0]
     hoods = Neighbourhoods(spec, rng, full is None)

@@ -18,9 +18,11 @@ from residency.scheduling.roster.units import measure
 
 ALGORITHMS = ("greedy", "cpsat", "hybrid", "hybrid-mip", "lp")
 FULL_MAX_VARS = 60_000  # hybrid: larger models are searched by restricted sub-models only
-MIP_SHARE = 0.3  # hybrid: share of the time limit for the MIP warm start
+MIP_SHARE = 0.4  # hybrid: share of the time limit for the MIP (HiGHS) phase
 MIP_MAX_VARS = 60_000
-CP_FIRST = 0.1  # hybrid: share of the time for a first CP-SAT roster handed to the MIP as its start
+CP_FIRST = 0.1  # hybrid-mip: share of the time for a first CP-SAT roster handed to the MIP as its start
+HYBRID_MIP_SHARE = 0.3  # hybrid-mip: share of the time for the MIP warm start
+LNS_FIRST = 0.2  # hybrid: share of the time for the LNS before the MIP
 
 
 @dataclass
@@ -130,7 +132,7 @@ def _hybrid_mip(model, v, spec, ctx, start, budget, t0, first):
     # warm start: the MIP (HiGHS) for a share of the time, else the greedy roster (also for
     # models too large to translate through PuLP quickly)
     rmodel.hint(model, v, start)
-    if MIP_SHARE > 0 and len(model.Proto().variables) <= MIP_MAX_VARS:
+    if HYBRID_MIP_SHARE > 0 and len(model.Proto().variables) <= MIP_MAX_VARS:
         from residency.scheduling.mip import solve_model
 
         cp_values = None
@@ -141,7 +143,7 @@ def _hybrid_mip(model, v, spec, ctx, start, budget, t0, first):
                 cp_values = list(sv.ResponseProto().solution)
                 cp_obj = sv.ObjectiveValue()
             ctx.layer = "roster"
-        warm = solve_model(model, budget * MIP_SHARE, hints=cp_values, threads=max(1, ctx.workers))
+        warm = solve_model(model, budget * HYBRID_MIP_SHARE, hints=cp_values, threads=max(1, ctx.workers))
         mip_bound = warm.bound
         if cp_values is not None and (warm.values is None or warm.objective > cp_obj):
             warm.values, warm.status = cp_values, "feasible"
@@ -185,7 +187,28 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
     def improved(value: int) -> None:
         ctx.report(objective=value, phase="lns")
 
-    roster = search.search(spec, roster, deadline - 0.1, ctx.seed, 1, full, on_improve=improved)
+    bound = None
+    if full is not None and len(full.proto.variables) <= MIP_MAX_VARS and HYBRID_MIP_SHARE > 0:
+        # a short LNS, then HiGHS from its roster (strong on the smaller instances, and a bound),
+        # then the LNS again from the better of the two
+        from residency.scheduling.mip import solve_model
+
+        left = deadline - time.monotonic()
+        roster = search.search(spec, roster, time.monotonic() + LNS_FIRST * left, ctx.seed, 1, full,
+                               on_improve=improved)  # fmt: skip
+        warm = solve_model(full.model, HYBRID_MIP_SHARE * left, hints=list(full.values), threads=max(1, ctx.workers))
+        bound = warm.bound
+        if warm.values is not None:
+            mip_roster = rmodel.roster_of(warm.values, spec, full.v)
+            mip_obj, mip_hard, _ = measure(spec, mip_roster)
+            if not mip_hard and mip_obj < measure(spec, roster)[0] and full.set_roster(mip_roster, 10.0, 1):
+                roster = mip_roster
+                improved(mip_obj)
+            if warm.status == "optimal" and not mip_hard:
+                obj, hard, parts = measure(spec, roster)
+                return RosterResult("optimal", roster, obj, warm.bound, time.monotonic() - t0, [], parts, first)
+    roster = search.search(spec, roster, deadline - 0.1, ctx.seed, 1, full, on_improve=improved, bound=bound)
     obj, hard, parts = measure(spec, roster)
-    return RosterResult("feasible" if not hard else "infeasible", roster, obj, None, time.monotonic() - t0,
+    status = "optimal" if bound is not None and obj <= bound + 1e-6 and not hard else "feasible"
+    return RosterResult(status if not hard else "infeasible", roster, obj, bound, time.monotonic() - t0,
                         [b.message for b in hard], parts, first)  # fmt: skip
