@@ -133,7 +133,7 @@ class CallAvailability(Constraint):
             if p is None or pool is None or not (problem.start <= c.night <= problem.program.year.end):
                 continue
             d = (c.night - problem.start).days
-            if p not in problem.pool_members(pool):
+            if p not in problem.pool_members(pool) and c.person not in pool.backup_on(c.night):
                 out.append(Breach(self.id, f"not a member of {pool.name}", c.person, c.night))
             if (problem.absence[p, d] >= 0).any():
                 out.append(Breach(self.id, "on call while absent", c.person, c.night))
