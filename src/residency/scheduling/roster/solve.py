@@ -22,6 +22,7 @@ MIP_SHARE = 0.4  # hybrid: share of the time limit for the MIP (HiGHS) phase
 MIP_MAX_VARS = 60_000
 CP_FIRST = 0.1  # hybrid-mip: share of the time for a first CP-SAT roster handed to the MIP as its start
 HYBRID_MIP_SHARE = 0.3  # hybrid-mip: share of the time for the MIP warm start
+MIP_HINT = 0  # hybrid: 1 hands the LNS roster to the MIP as its start (cold was better on Instance9)
 LNS_FIRST = 0.2  # hybrid: share of the time for the LNS before the MIP
 
 
