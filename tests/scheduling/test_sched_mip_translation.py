@@ -39,13 +39,13 @@ def models(draw):
     return m
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_mip_translation_has_the_cpsat_optimum(model):
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     status = solver.Solve(model)
-    res = solve_model(model, 10.0)
+    res = solve_model(model, 30.0)  # returns as soon as proven; the limit only matters on a loaded machine
     if status == cp_model.INFEASIBLE:
         assert res.values is None
         return
