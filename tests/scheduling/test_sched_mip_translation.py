@@ -59,3 +59,19 @@ def test_mip_translation_has_the_cpsat_optimum(model):
     proto.solution_hint.values.extend(res.values)
     check.parameters.fix_variables_to_their_hinted_value = True
     assert check.Solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def test_mip_dual_bound_includes_the_objective_constant():
+    # minimise 7 + 3 * (1 - x) + y with x + y >= 1: optimum 7 (x = 1, y = 0); the constant 7 + 3 is
+    # not sent to HiGHS, so its raw dual bound is 7 - 10 = -3
+    m = cp_model.CpModel()
+    x, y = m.NewBoolVar("x"), m.NewBoolVar("y")
+    m.AddBoolOr([x, y])
+    m.Minimize(7 + 3 * x.Not() + y)
+    from residency.scheduling.mip import _quiet, _solver, dual_bound, translate
+
+    mip, _xs = translate(m.Proto())
+    with _quiet():
+        mip.solve(_solver(10.0))
+    assert dual_bound(mip) == 7.0
+    assert solve_model(m, 10.0).bound == 7.0

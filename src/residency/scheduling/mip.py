@@ -170,6 +170,20 @@ def _solver(time_limit: float, relax: bool = False, threads: int = 1, start: lis
     return pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1, int(time_limit)), threads=threads, mip=not relax)
 
 
+def dual_bound(mip: pulp.LpProblem) -> float | None:
+    """HiGHS's own dual bound of the MIP (it may get further than the relaxation), or None (CBC, an
+    older HiGHS, no bound yet). PuLP does not hand the objective's constant to HiGHS, so it is added
+    here: without it the bound of a model whose objective has one (negated literals, offsets) was
+    too low - negative on four Curtois instances."""
+    try:
+        dual = float(mip.solverModel.getInfo().mip_dual_bound)
+    except Exception:  # noqa: BLE001
+        return None
+    if abs(dual) >= 1e30:
+        return None
+    return dual + float(mip.objective.constant or 0)
+
+
 def solve_model(model: Any, time_limit: float, hints: list[int] | None = None, threads: int = 1) -> MipResult:
     """Relaxation (bound) then the MIP, within ``time_limit`` seconds overall."""
     t0 = time.monotonic()
@@ -189,12 +203,9 @@ def solve_model(model: Any, time_limit: float, hints: list[int] | None = None, t
         status = mip.solve(_solver(left, threads=threads, start=hints))
     name = pulp.LpStatus[status]
     sol = mip.sol_status if hasattr(mip, "sol_status") else None
-    try:  # HiGHS's own dual bound of the MIP, when it got further than the relaxation
-        dual = float(mip.solverModel.getInfo().mip_dual_bound)
-        if abs(dual) < 1e30:
-            bound = dual if bound is None else max(bound, dual)
-    except Exception:  # noqa: BLE001 (CBC, or an older HiGHS: keep the LP bound)
-        pass
+    dual = dual_bound(mip)
+    if dual is not None:
+        bound = dual if bound is None else max(bound, dual)
     values = None
     if sol in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         # a variable in no constraint and not in the objective is not sent to the solver: any value
