@@ -165,8 +165,11 @@ class _HighsWithStart(pulp.HiGHS):
 
 def _solver(time_limit: float, relax: bool = False, threads: int = 1, start: list[int] | None = None):
     if "HiGHS" in pulp.listSolvers(onlyAvailable=True):
-        return _HighsWithStart(start=start if not relax else None,msg=False, timeLimit=max(1.0, time_limit), threads=threads, mip=not relax,
-                          log_to_console=False, output_flag=False)  # fmt: skip
+        # no thread count for HiGHS: its scheduler is global and takes the first count a process
+        # asks for; a later solve asking another one ends without a solution (seen in the tests:
+        # a one-thread solve after a two-thread one came back 'unknown')
+        return _HighsWithStart(start=start if not relax else None, msg=False, timeLimit=max(1.0, time_limit),
+                               mip=not relax, log_to_console=False, output_flag=False)  # fmt: skip
     return pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1, int(time_limit)), threads=threads, mip=not relax)
 
 
