@@ -266,24 +266,7 @@ def _run(problem: Problem, ctx: RunContext, result: GenerationResult, verify: bo
             "clinic", ["clinic supervision could not be met even giving up clinic cells"], ["add precepting faculty"]
         )
         return
-    if clinic.given_up:
-        result.warnings.append(
-            f"{clinic.given_up} fixed clinic cell(s) given up for want of a (credentialed) preceptor"
-        )
-    grid = clinic.grid
-    fill_faculty_rest(problem, grid)
-    keep_out_of_scope(problem, grid)
-
-    schedule.grid[:] = grid
-    schedule.calls = tuple(
-        sorted(res.calls + fac.calls + kept_calls(problem), key=lambda c: (c.night, c.pool, c.person))
-    )
-    if problem.keep is not None and problem.keep.locked is not None:
-        schedule.locked = _locked(problem)
-    result.schedule = schedule
-    result.status = "ok"
-    ctx.layer = "check"
-    ctx.report()
+    assemble(problem, ctx, result, schedule, clinic, res.calls + fac.calls)
     layers = [r for r in result.layers.values() if r.objective is not None]
     result.objective = sum(r.objective for r in layers)
     result.best_bound = sum(r.bound for r in layers if r.bound is not None)
@@ -293,6 +276,28 @@ def _run(problem: Problem, ctx: RunContext, result: GenerationResult, verify: bo
     if verify:
         result.violations = len(violations(program, schedule))
         result.score = score(problem, schedule)
+
+
+def assemble(
+    problem: Problem, ctx: RunContext, result: GenerationResult, schedule: Schedule, clinic: Any, calls: list
+) -> None:
+    """The last steps every algorithm shares: the clinic layer's grid with the rest of the faculty
+    cells filled and kept cells restored, the calls (with kept ones) in order, locks; the result ok."""
+    if clinic.given_up:
+        result.warnings.append(
+            f"{clinic.given_up} fixed clinic cell(s) given up for want of a (credentialed) preceptor"
+        )
+    grid = clinic.grid
+    fill_faculty_rest(problem, grid)
+    keep_out_of_scope(problem, grid)
+    schedule.grid[:] = grid
+    schedule.calls = tuple(sorted(calls + kept_calls(problem), key=lambda c: (c.night, c.pool, c.person)))
+    if problem.keep is not None and problem.keep.locked is not None:
+        schedule.locked = _locked(problem)
+    result.schedule = schedule
+    result.status = "ok"
+    ctx.layer = "check"
+    ctx.report()
 
 
 def _flagged_windows(problem: Problem, schedule: Schedule) -> list[tuple[int, tuple[int, int, str]]]:

@@ -21,7 +21,7 @@ from residency.domain.schedule import Schedule
 from residency.scheduling.blocks import BlockResult
 from residency.scheduling.catalogue import CATALOGUE, score
 from residency.scheduling.check import violations
-from residency.scheduling.clinic import ClinicResult, fill_faculty_base, fill_faculty_rest
+from residency.scheduling.clinic import ClinicResult, fill_faculty_base
 from residency.scheduling.cpsat import RunContext
 from residency.scheduling.explain import Explanation, counting_reasons
 from residency.scheduling.faculty import FacultyResult
@@ -57,7 +57,7 @@ class GreedyLayers:
 def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, verify: bool = True) -> GreedyLayers:
     """Fill ``result`` (a ``solve.GenerationResult``) the way ``solve._run`` does, greedily; returns
     the layers' results (hints for a warm start)."""
-    from residency.scheduling.solve import LayerReport, _locked, keep_out_of_scope, kept_calls
+    from residency.scheduling.solve import LayerReport, assemble
 
     program = problem.program
     seed = ctx.seed
@@ -119,25 +119,8 @@ def run_greedy(problem: Problem, ctx: RunContext, result: GenerationResult, veri
     clinic = greedy_clinic(problem, grid, base.flexible)
     result.layers["clinic"] = LayerReport(clinic.status, time.monotonic() - t, None, None, clinic.breakdown)
     ctx.report(objective=clinic.objective, bound=None)  # the layer done: its model objective, evaluated
-    if clinic.given_up:
-        result.warnings.append(
-            f"{clinic.given_up} fixed clinic cell(s) given up for want of a (credentialed) preceptor"
-        )
     assert clinic.grid is not None
-    grid = clinic.grid
-    fill_faculty_rest(problem, grid)
-    keep_out_of_scope(problem, grid)
-
-    schedule.grid[:] = grid
-    schedule.calls = tuple(
-        sorted(res.calls + fac.calls + kept_calls(problem), key=lambda c: (c.night, c.pool, c.person))
-    )
-    if problem.keep is not None and problem.keep.locked is not None:
-        schedule.locked = _locked(problem)
-    result.schedule = schedule
-    result.status = "ok"
-    ctx.layer = "check"
-    ctx.report()
+    assemble(problem, ctx, result, schedule, clinic, res.calls + fac.calls)
     if verify:
         flagged = _flagged(problem, schedule)
         if flagged:  # the engine judged a window differently: more days off there, checked again
