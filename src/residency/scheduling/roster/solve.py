@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ CP_FIRST = 0.1  # hybrid-mip: share of the time for a first CP-SAT roster handed
 HYBRID_MIP_SHARE = 0.3  # hybrid-mip: share of the time for the MIP warm start
 MIP_HINT = 0  # hybrid: 1 hands the LNS roster to the MIP as its start (cold was better on Instance9)
 LNS_FIRST = 0.2  # hybrid: share of the time for the LNS before the MIP
+COLGEN_SHARE = 0.5  # hybrid: share of the time for column generation (root LP, dive, master IP)
 
 
 @dataclass
@@ -181,6 +183,20 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
     ctx.report(objective=obj, phase="repair", hard=len(hard))
     if hard:  # out of time before every row was legal
         return RosterResult("unknown", None, seconds=time.monotonic() - t0, hard_breaches=[b.message for b in hard])
+    bound = None
+    # rows priced by column generation: a dive, the master IP and a lower bound
+    if COLGEN_SHARE > 0 and size <= FULL_MAX_VARS:
+        from residency.scheduling.roster import colgen
+
+        cg = colgen.generate(spec, [roster], t0 + COLGEN_SHARE * ctx.time_limit)
+        if cg.bound is not None:
+            bound = math.ceil(cg.bound - 1e-6)  # integer weights: the optimum is an integer
+        if cg.roster is not None and cg.objective < obj:
+            roster, obj = cg.roster, cg.objective
+            ctx.report(objective=obj, phase="colgen")
+        if bound is not None and obj <= bound:
+            _, _, parts = measure(spec, roster)
+            return RosterResult("optimal", roster, obj, bound, time.monotonic() - t0, [], parts, first)
     full = None
     if size <= FULL_MAX_VARS:
         full = search.FullModel(spec, roster)
@@ -188,7 +204,6 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
     def improved(value: int) -> None:
         ctx.report(objective=value, phase="lns")
 
-    bound = None
     if full is not None and len(full.proto.variables) <= MIP_MAX_VARS and HYBRID_MIP_SHARE > 0:
         # a short LNS, then HiGHS from its roster (strong on the smaller instances, and a bound),
         # then the LNS again from the better of the two
@@ -198,7 +213,8 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
         roster = search.search(spec, roster, time.monotonic() + LNS_FIRST * left, ctx.seed, 1, full,
                                on_improve=improved)  # fmt: skip
         warm = solve_model(full.model, HYBRID_MIP_SHARE * left, hints=list(full.values), threads=max(1, ctx.workers))
-        bound = warm.bound
+        if warm.bound is not None:
+            bound = max(bound or warm.bound, warm.bound)
         if warm.values is not None:
             mip_roster = rmodel.roster_of(warm.values, spec, full.v)
             mip_obj, mip_hard, _ = measure(spec, mip_roster)
