@@ -107,3 +107,16 @@ def test_colgen_root_bound_and_roster_on_instance4(shared_data):
     assert res.bound is not None and math.ceil(res.bound - 1e-6) == 1716
     ev = evaluate(inst, to_roster(spec, res.roster))
     assert ev.feasible and ev.objective == res.objective >= 1716
+
+
+def test_colgen_dive_out_of_time_still_gives_every_person_a_legal_row(shared_data):
+    """A dive whose time is already up fixes everybody to their largest LP row at once: a complete
+    roster of legal rows (every column is a legal row), never None."""
+    spec = to_spec(load(shared_data / "benchmarks" / "curtois" / "Instance2.txt"))
+    roster = search.repair(spec, greedy(spec), time.monotonic() + 20)
+    gen = colgen.Generator(spec, [roster])
+    gen.columns(time.monotonic() + 3, list(range(spec.n_people)), max_rounds=3)
+    dived = gen.dive(time.monotonic())
+    gen.pool.shutdown()
+    assert dived.shape == roster.shape and not measure(spec, dived)[1]
+    assert not gen.master.fixed  # the master is left as it was

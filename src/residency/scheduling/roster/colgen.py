@@ -42,7 +42,7 @@ SCALE = 1000  # CP-SAT pricing: costs (duals are fractional) scaled to integers
 PRICE_LIMIT = 0.5  # seconds for one person's CP-SAT pricing model
 THREADS = 2  # pricing threads
 EXACT_CELLS = 140  # rows of at most this many (day, shift type) cells are priced exactly from the start
-ROOT_SHARE = 0.5  # share of the time for the root LP  # dual smoothing: weight of the stability centre
+ROOT_SHARE = 0.5  # share of the column-generation time for the root LP
 
 
 def request_costs(spec: RosterSpec, p: int) -> tuple[np.ndarray, np.ndarray]:
@@ -340,23 +340,26 @@ class Generator:
     def _price(self, p: int, lam: np.ndarray, end: float, exact: bool) -> tuple[int, np.ndarray | None, float, bool]:
         return (p, *self.pricers[p].price(lam, end, exact))
 
-    def dive(self, end: float, rounds_per_step: int = 4, firm: float = 0.9) -> np.ndarray | None:
+    def dive(self, end: float, rounds_per_step: int = 4, firm: float = 0.9) -> np.ndarray:
         """Fix people to rows, most certain first (every row at >= ``firm`` in the LP, else the single
-        largest), pricing a few rounds for the others in between; the fixed rows form the roster."""
+        largest), pricing a few rounds for the others in between; the fixed rows form the roster.
+        At ``end`` everybody still free takes their largest row at once."""
         m = self.master
         free = set(range(self.spec.n_people))
         fixed: dict[int, int] = {}
         try:
             while free:
-                if time.monotonic() >= end:
-                    return None
-                self.columns(end, sorted(free), rounds_per_step, exact_end=False)
+                late = time.monotonic() >= end
+                if not late:
+                    self.columns(end, sorted(free), rounds_per_step, exact_end=False)
+                if late or len(m.h.getSolution().col_value) < m.n_aux + len(m.cols):
+                    m.solve_lp()  # values for every column (some may have come after the last LP)
                 values = np.array(m.h.getSolution().col_value)[m.n_aux :]
                 best: dict[int, tuple[float, int]] = {}
                 for k, (p, _row) in enumerate(m.cols):
                     if p in free and (p not in best or values[k] > best[p][0]):
                         best[p] = (values[k], k)
-                take = [p for p, (x, _k) in best.items() if x >= firm]
+                take = [p for p, (x, _k) in best.items() if x >= firm or late]
                 if not take:
                     take = [max(best, key=lambda p: best[p][0])]
                 for p in take:
@@ -389,9 +392,9 @@ def generate(
         dived = gen.dive(t0 + (deadline - t0) * (1 - ip_share))
     finally:
         gen.pool.shutdown()
-    if dived is not None and not measure(spec, dived)[1] and measure(spec, dived)[0] < measure(spec, best)[0]:
+    if not measure(spec, dived)[1] and measure(spec, dived)[0] < measure(spec, best)[0]:
         best = dived
-    if verbose and dived is not None:
+    if verbose:
         print(f"{time.monotonic() - t0:6.1f}s dive {measure(spec, dived)[0]}", flush=True)
     roster = best
     if bound is None or measure(spec, best)[0] > math.ceil(bound - 1e-6):
