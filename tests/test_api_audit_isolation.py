@@ -199,3 +199,17 @@ def test_a_failed_write_changes_nothing(world, client):
         assert db.get(Rotation, rotation).name == "Inpatient" and db.get(Rotation, rotation).version == 1
         assert db.scalar(select(func.count()).select_from(Absence)) == 1
     assert len(audit_rows(world.url)) == audit_before
+
+
+def test_a_patch_that_changes_nothing_is_not_audited(world, client):
+    pid = world.program()
+    h = world.headers("coordinator", pid)
+    b = Builder(client, h)
+    activity = b.post("/activities", PAYLOADS["activity"](b))
+    r = client.patch(f"{API}/activities/{activity['id']}", json={"name": activity["name"], "version": 1}, headers=h)
+    assert r.status_code == 200 and r.json()["version"] == 1
+    r = client.patch(f"{API}/activities/{activity['id']}", json={"name": "Renamed", "version": 1}, headers=h)
+    assert r.status_code == 200 and r.json()["version"] == 2
+    rows = audit_rows(world.url, entity="activity", entity_id=activity["id"])
+    assert [row.action for row in rows] == ["create", "update"]
+    assert rows[1].before["name"] == activity["name"] and rows[1].after["name"] == "Renamed"

@@ -359,17 +359,19 @@ def update_row(db: Session, res: Resource, principal: Principal, id_: int, paylo
     _check_unique(db, res, principal, _values(row), row.id)
     outcome = _guard(db, res, principal, old_values, _values(row))
     db.flush()  # the version check in SQL catches an edit that raced ours
-    audit.record(
-        db,
-        actor_id=principal.user.id,
-        program_id=principal.program_id,
-        entity=res.name,
-        entity_id=row.id,
-        action="update",
-        before=before,
-        after=row_dict(row),
-        reason=outcome.get("override_reason") if outcome else None,
-    )
+    after = row_dict(row)
+    if after != before:  # a PATCH that changes nothing keeps the version and leaves no audit row
+        audit.record(
+            db,
+            actor_id=principal.user.id,
+            program_id=principal.program_id,
+            entity=res.name,
+            entity_id=row.id,
+            action="update",
+            before=before,
+            after=after,
+            reason=outcome.get("override_reason") if outcome else None,
+        )
     db.commit()
     row.compliance = outcome
     return row
