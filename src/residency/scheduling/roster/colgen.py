@@ -45,28 +45,6 @@ EXACT_CELLS = 140  # rows of at most this many (day, shift type) cells are price
 ROOT_SHARE = 0.5  # share of the column-generation time for the root LP
 
 
-def request_costs(spec: RosterSpec, p: int) -> tuple[np.ndarray, np.ndarray]:
-    """(work[d, s], off[d]): person p's request penalty of each cell; inf where p may not work."""
-    H, S = spec.horizon, spec.n_shifts
-    work = np.zeros((H, S))
-    off = np.zeros(H)
-    for r in spec.on_requests:
-        if r.person == p:
-            off[r.day] += r.weight
-            work[r.day, :] += r.weight
-            work[r.day, r.shift] -= r.weight
-    for r in spec.off_requests:
-        if r.person == p:
-            work[r.day, r.shift] += r.weight
-    for s in range(S):
-        if spec.max_per_shift[p][s] <= 0:
-            work[:, s] = np.inf
-    for q, d in spec.fixed_off:
-        if q == p:
-            work[d, :] = np.inf
-    return work, off
-
-
 def row_cost(work: np.ndarray, off: np.ndarray, row: np.ndarray) -> float:
     worked = row != OFF
     days = np.arange(len(row))
@@ -180,7 +158,7 @@ class Master:
         self.of: list[list[int]] = [[] for _ in range(P)]  # column indexes of each person
         self.seen: set[tuple[int, bytes]] = set()
         self.fixed: set[int] = set()
-        self.costs = [request_costs(spec, p) for p in range(P)]
+        self.costs = [dp.request_costs(spec, p) for p in range(P)]
 
     def add(self, p: int, row: np.ndarray) -> bool:
         key = (p, row.astype(np.int32).tobytes())
@@ -381,27 +359,34 @@ def generate(
     """The root LP (pricing until it converges or half the time is spent), a dive, then the integer
     master over every row found; ``rosters`` (hard-feasible) seed the columns, the best one is the
     IP's start."""
+
+    def score(roster: np.ndarray) -> float:  # objective, inf when a hard unit breaks
+        obj, hard, _ = measure(spec, roster)
+        return np.inf if hard else obj
+
     gen = Generator(spec, rosters, verbose)
     t0 = gen.t0
-    best = min(rosters, key=lambda r: measure(spec, r)[0])
-    gen.stop = measure(spec, best)[0]
+    scored = [(score(r), i) for i, r in enumerate(rosters)]
+    best_obj, i = min(scored)
+    best = rosters[i]
+    gen.stop = best_obj
     try:
         lp, bound, _ = gen.columns(t0 + (deadline - t0) * ROOT_SHARE, list(range(spec.n_people)))
-        if bound is not None and gen.stop <= math.ceil(bound - 1e-6):
-            return ColgenResult(best, int(gen.stop), lp, bound, len(gen.master.cols), gen.rounds)
+        proven = math.ceil(bound - 1e-6) if bound is not None else None
+        if proven is not None and best_obj <= proven:
+            return ColgenResult(best, int(best_obj), lp, bound, len(gen.master.cols), gen.rounds)
         dived = gen.dive(t0 + (deadline - t0) * (1 - ip_share))
     finally:
         gen.pool.shutdown()
-    if not measure(spec, dived)[1] and measure(spec, dived)[0] < measure(spec, best)[0]:
-        best = dived
+    dived_obj = score(dived)
     if verbose:
-        print(f"{time.monotonic() - t0:6.1f}s dive {measure(spec, dived)[0]}", flush=True)
-    roster = best
-    if bound is None or measure(spec, best)[0] > math.ceil(bound - 1e-6):
+        print(f"{time.monotonic() - t0:6.1f}s dive {dived_obj}", flush=True)
+    if dived_obj < best_obj:
+        best, best_obj = dived, dived_obj
+    if proven is None or best_obj > proven:
         found, _ = gen.master.solve_ip(deadline - time.monotonic(), best)
-        if found is not None and not measure(spec, found)[1] and measure(spec, found)[0] < measure(spec, best)[0]:
-            roster = found
-    obj = measure(spec, roster)[0]
+        if found is not None and (found_obj := score(found)) < best_obj:
+            best, best_obj = found, found_obj
     if verbose:
-        print(f"{time.monotonic() - t0:6.1f}s ip {obj} lp {lp} bound {bound}")
-    return ColgenResult(roster, obj, lp, bound, len(gen.master.cols), gen.rounds)
+        print(f"{time.monotonic() - t0:6.1f}s ip {best_obj} lp {lp} bound {bound}")
+    return ColgenResult(best, int(best_obj), lp, bound, len(gen.master.cols), gen.rounds)

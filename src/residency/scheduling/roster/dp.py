@@ -24,16 +24,11 @@ INF = np.inf
 BAND_MINUTES = 12_000  # minutes tracked within this distance of a steady pace
 
 
-def costs(spec: RosterSpec, p: int, roster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(cost[d, s] of working s on d, cost_off[d]) for person p, the others as in ``roster``
-    (the person's own current row is ignored)."""
+def request_costs(spec: RosterSpec, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """(work[d, s], off[d]): person p's request penalty of each cell; inf where p may not work."""
     H, S = spec.horizon, spec.n_shifts
     work = np.zeros((H, S))
     off = np.zeros(H)
-    others = np.delete(roster, p, axis=0)
-    for c in spec.cover:
-        n = int((others[:, c.day] == c.shift).sum())
-        work[c.day, c.shift] += -c.weight_under if n < c.requirement else c.weight_over
     for r in spec.on_requests:
         if r.person == p:
             off[r.day] += r.weight
@@ -48,6 +43,18 @@ def costs(spec: RosterSpec, p: int, roster: np.ndarray) -> tuple[np.ndarray, np.
     for q, d in spec.fixed_off:
         if q == p:
             work[d, :] = INF
+    return work, off
+
+
+def costs(spec: RosterSpec, p: int, roster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cost[d, s] of working s on d, cost_off[d]) for person p, the others as in ``roster``
+    (the person's own current row is ignored): the request costs plus each cover need's saving
+    (under-covered) or cost (full)."""
+    work, off = request_costs(spec, p)
+    others = np.delete(roster, p, axis=0)
+    for c in spec.cover:
+        n = int((others[:, c.day] == c.shift).sum())
+        work[c.day, c.shift] += -c.weight_under if n < c.requirement else c.weight_over
     return work, off
 
 
