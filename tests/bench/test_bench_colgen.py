@@ -120,3 +120,21 @@ def test_colgen_dive_out_of_time_still_gives_every_person_a_legal_row(shared_dat
     gen.pool.shutdown()
     assert dived.shape == roster.shape and not measure(spec, dived)[1]
     assert not gen.master.fixed  # the master is left as it was
+
+
+def test_colgen_lp_solves_after_highs_ran_with_another_thread_count(shared_data):
+    """HiGHS's scheduler is global to the process and keeps the first thread count: a master that
+    asked for another one came back without a solution and read all-zero duals (lp 0, bound 0)."""
+    import highspy
+
+    other = highspy.Highs()
+    other.setOptionValue("output_flag", False)
+    other.setOptionValue("threads", 2)
+    other.addVar(0.0, 1.0)
+    other.run()
+    spec = to_spec(load(shared_data / "benchmarks" / "curtois" / "Instance2.txt"))
+    roster = search.repair(spec, greedy(spec), time.monotonic() + 20)
+    gen = colgen.Generator(spec, [roster])
+    lp, _pi, _lam = gen.master.solve_lp()
+    gen.pool.shutdown()
+    assert lp == measure(spec, roster)[0]  # the LP over the one seed roster is that roster's cost

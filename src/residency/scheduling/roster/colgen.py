@@ -135,6 +135,10 @@ def _dp_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, rounds:
     return row
 
 
+class LPFailed(RuntimeError):
+    """The master LP came back without an optimal solution (its duals would mean nothing)."""
+
+
 class Master:
     """The restricted master problem in HiGHS; columns are added as rows are priced."""
 
@@ -144,7 +148,8 @@ class Master:
         self.need = {(c.day, c.shift): i for i, c in enumerate(spec.cover)}
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
-        self.h.setOptionValue("threads", 1)
+        # no thread count: HiGHS's scheduler is global and keeps the first count it was given; a
+        # later solve asking another comes back without a solution (as in ``mip.py``)
         req = [float(c.requirement) for c in spec.cover]
         lower = np.array([1.0] * P + req)
         self.h.addRows(P + n, lower, lower.copy(), 0, np.array([0]), np.array([], dtype=np.int32), np.array([]))
@@ -192,6 +197,9 @@ class Master:
     def solve_lp(self) -> tuple[float, np.ndarray, np.ndarray]:
         """(LP value, pi[p], lam[d, s]) - lam is 0 on cells without a cover need."""
         self.h.run()
+        status = self.h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise LPFailed(f"HiGHS: {self.h.modelStatusToString(status)}")
         duals = np.array(self.h.getSolution().row_dual)
         P = self.spec.n_people
         lam = np.zeros((self.spec.horizon, self.spec.n_shifts))
@@ -376,6 +384,8 @@ def generate(
         if proven is not None and best_obj <= proven:
             return ColgenResult(best, int(best_obj), lp, bound, len(gen.master.cols), gen.rounds)
         dived = gen.dive(t0 + (deadline - t0) * (1 - ip_share))
+    except LPFailed:
+        return ColgenResult(best, int(best_obj), None, None, len(gen.master.cols), gen.rounds)
     finally:
         gen.pool.shutdown()
     dived_obj = score(dived)
