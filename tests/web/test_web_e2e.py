@@ -3,6 +3,7 @@ sample program (and the small one for a generation run). They save the screensho
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -59,6 +60,39 @@ def test_coordinator_year_grid_and_an_edit_that_violates(page_for, screenshots, 
     page.goto("/app/compliance")
     expect(page.locator("#summary")).to_contain_text("finding(s)")
     page.screenshot(path=str(screenshots / "compliance.png"))
+
+
+def test_an_older_check_answering_late_does_not_hide_the_newer_one(page_for, web_seed):
+    """Choosing the pool then the call change sends two checks; the first (pool only: no finding) used to
+    overwrite the second's violation when its answer came back last, as it did once in CI."""
+    page = page_for("coord")
+    held: list = []
+    answered: list = []
+
+    def answer_the_older_check_last(route):
+        if not held:
+            held.append(route)
+            return
+        route.fulfill(response=route.fetch())
+        # With one check at a time htmx has already aborted the held request, which cannot be answered.
+        with contextlib.suppress(Exception):
+            held[0].fulfill(response=held[0].fetch())
+        answered.append(True)
+
+    page.route("**/app/cell/check", answer_the_older_check_last)
+    pid = web_seed.ids["resident_person"]
+    page.goto("/app/blocks/4/")
+    page.locator(f'#grid a[href="c?p={pid}&i=32"]').click()
+    panel = page.locator("#panel")
+    expect(panel.get_by_role("heading")).to_contain_text("Sat 11 Oct AM")
+    panel.get_by_label("Pool").select_option("Resident in-house call (weekends)")
+    panel.get_by_label("Call change").select_option("add")
+    expect(panel.locator(".warn")).to_contain_text("creates an ACGME violation")
+    while not answered:
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(500)  # time for a late answer to be swapped in
+    expect(panel.locator("#check")).to_contain_text("LEN-02")
+    expect(panel.locator("#check")).not_to_contain_text("No new finding")
 
 
 def test_coordinator_approves_a_leave_request(page_for, screenshots, web_seed):
