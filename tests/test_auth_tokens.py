@@ -154,6 +154,24 @@ def test_lockout_after_five_failures(world, client):
     world.login(world.user("faculty", pid))
 
 
+def test_one_address_is_locked_after_four_times_the_per_user_failures(world, client):
+    """A hospital NAT serves many users, so one address gets 4 x 5 = 20 failures (across any usernames)
+    before every login from it is refused; other addresses are unaffected."""
+    from fastapi.testclient import TestClient
+
+    pid = world.program()
+    name = world.user("coordinator", pid)
+    with TestClient(client.app, client=("203.0.113.7", 40000)) as nat:
+        for i in range(19):  # 19 different usernames: no single user reaches 5
+            assert nat.post(LOGIN, data={"username": f"guess{i}", "password": "wrong"}).status_code == 401
+        assert nat.post(LOGIN, data={"username": name, "password": PASSWORD}).status_code == 200
+        assert nat.post(LOGIN, data={"username": "guess19", "password": "wrong"}).status_code == 401
+        r = nat.post(LOGIN, data={"username": name, "password": PASSWORD})  # the 20th failure locks the address
+        assert r.status_code == 429 and r.json()["error"]["code"] == "login_locked"
+        assert int(r.headers["Retry-After"]) > 0
+    world.login(name)  # the same user from another address
+
+
 def test_a_success_forgives_earlier_failures(world, client):
     pid = world.program()
     name = world.user("coordinator", pid)
