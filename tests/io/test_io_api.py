@@ -89,6 +89,37 @@ def test_io_bad_uploads_are_refused_and_change_nothing(client, world, database_u
     assert people_count(database_url, pid) == 0
 
 
+def test_io_staged_imports_expire_after_a_day(client, world, database_url, shared_data, tmp_path):
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    pid = world.program()
+    h = world.headers("coordinator", pid)
+    data = (shared_data / "data" / "program-workbook-ay25-26.xlsx").read_bytes()
+    folder = tmp_path / "imports"
+
+    def age(import_id: str, hours: float) -> None:
+        meta_path = folder / f"{import_id}.json"
+        meta = json.loads(meta_path.read_text())
+        meta["created_at"] = (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
+        meta_path.write_text(json.dumps(meta))
+
+    old = upload(client, h, data).json()["import_id"]
+    age(old, 25)
+    r = client.post(f"/api/v1/imports/{old}/apply", headers=h)
+    assert r.status_code == 410 and r.json()["error"]["code"] == "import_expired"
+    assert r.json()["error"]["field"] == "import_id"
+    assert not list(folder.glob(f"{old}.*")) and people_count(database_url, pid) == 0
+    # a new upload purges what has expired and keeps what has not
+    fresh, stale = upload(client, h, data).json()["import_id"], upload(client, h, data).json()["import_id"]
+    age(fresh, 23)
+    age(stale, 24.5)
+    newest = upload(client, h, data).json()["import_id"]
+    kept = {p.name for p in folder.iterdir()}
+    assert kept == {f"{i}.{ext}" for i in (fresh, newest) for ext in ("json", "xlsx")}
+    assert client.post(f"/api/v1/imports/{fresh}/apply", headers=h).status_code == 200
+
+
 @pytest.fixture()
 def published(client, world, database_url):
     with session_scope(database_url) as db:

@@ -169,3 +169,17 @@ def test_exports_and_admin_editors(client):
     saved = client.post(f"/app/admin/rotations/{first}", data=data, follow_redirects=True)
     assert "Saved." in saved.text, saved.text[:2000]
     assert "Renamed rotation" in saved.text
+
+
+def test_a_web_upload_over_the_size_limit_is_refused_and_nothing_is_kept(client, web_seed, tmp_path, monkeypatch):
+    """The web form used to check a setting that does not exist, so any size was parsed and kept."""
+    from residency.api.routers import io
+
+    monkeypatch.setenv("RESIDENCY_IMPORT_DIR", str(tmp_path))
+    monkeypatch.setattr(io, "MAX_UPLOAD_BYTES", 1000)
+    sign_in(client, "coord")
+    token = csrf_of(client.get("/app/io").text)
+    big = ("big.xlsx", b"x" * 5000, "application/octet-stream")
+    r = client.post("/app/io/import", data={"csrf_token": token}, files={"file": big})
+    assert r.status_code == 413 and "larger than" in r.text
+    assert not list(tmp_path.iterdir())

@@ -915,10 +915,6 @@ async def io_import(request: Request, file: Annotated[UploadFile, File()], csrf_
 
 
 def _io_stage(request: Request, data: bytes, filename: str, submitted: str | None):
-    import json
-    import secrets
-    from datetime import UTC, datetime
-
     from residency.api.routers import io
 
     db = next(get_db(request))
@@ -926,20 +922,14 @@ def _io_stage(request: Request, data: bytes, filename: str, submitted: str | Non
         web = Ctx(request, db, _settings(request), principal_for(request, db, _settings(request)))
         check_csrf(request, submitted)
         web.require(Access.COORDINATOR)
-        if len(data) > io.MAX_UPLOAD if hasattr(io, "MAX_UPLOAD") else False:
-            raise ApiError(413, "too_large", "the file is too large")
         try:
+            if len(data) > io.MAX_UPLOAD_BYTES:
+                raise io._too_large()
             staged = io._stage(db, web.principal.program_id, data, filename, None)
         except ApiError as exc:
             return render(request, "io.html", {"msg": exc.message, "report": None, "blocks": [], "sched": None},
-                          web=web)  # fmt: skip
-        import_id = secrets.token_hex(16)
-        folder = io.import_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{import_id}.xlsx").write_bytes(data)
-        meta = {"program_id": web.principal.program_id, "user_id": web.principal.user.id, "filename": filename,
-                "year": None, "sha256": staged.sha256, "created_at": datetime.now(UTC).isoformat()}  # fmt: skip
-        (folder / f"{import_id}.json").write_text(json.dumps(meta), encoding="utf-8")
+                          status=exc.status, web=web)  # fmt: skip
+        import_id = io.keep_staged(web.principal, data, filename, None, staged.sha256)
         report = staged.report()
         ctx = {"msg": None, "report": report, "import_id": import_id, "blocks": [], "sched": None}
         return render(request, "io.html", ctx, web=web)

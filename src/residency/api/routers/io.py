@@ -2,9 +2,10 @@
 
 - ``POST /imports/xlsx`` (coordinator): multipart upload of a workbook, at most ``MAX_UPLOAD_BYTES``
   (413 beyond, checked while reading, before anything is parsed); answers the staging report and an
-  import id. The file is kept under ``RESIDENCY_IMPORT_DIR`` (default ``var/imports``) until applied.
+  import id. The file is kept under ``RESIDENCY_IMPORT_DIR`` (default ``var/imports``) until applied,
+  or for ``STAGED_TTL_S`` (24 h) if it never is: each new upload purges the expired ones.
 - ``POST /imports/{id}/apply`` (coordinator): re-reads the kept file against the program as it is now
-  and writes it in one transaction.
+  and writes it in one transaction; an expired import is 410 ``import_expired`` (upload it again).
 - ``GET /exports/{format}``: xlsx | csv | ics | json | duty-csv of the published schedule (drafts:
   coordinators); json (a complete backup) is for coordinators; ics is one person's calendar.
 - ``POST /calendars/tokens``, ``GET /calendars/tokens``, ``DELETE /calendars/tokens/{id}``: a person's
@@ -49,8 +50,60 @@ MEDIA = {
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
 
+STAGED_TTL_S = 24 * 3600
+
+
 def import_dir() -> Path:
     return Path(os.environ.get("RESIDENCY_IMPORT_DIR", "var/imports"))
+
+
+def _expired(meta: dict, now: datetime) -> bool:
+    try:
+        created = datetime.fromisoformat(meta["created_at"])
+    except (KeyError, TypeError, ValueError):
+        return True  # a meta file we cannot date is not worth keeping
+    return (now - created).total_seconds() > STAGED_TTL_S
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete staged imports older than ``STAGED_TTL_S`` (and files left without their pair);
+    returns how many imports went."""
+    folder, now = import_dir(), now or datetime.now(UTC)
+    if not folder.is_dir():
+        return 0
+    gone = 0
+    for meta_path in folder.glob("*.json"):
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        if _expired(meta, now):
+            meta_path.unlink(missing_ok=True)
+            (folder / f"{meta_path.stem}.xlsx").unlink(missing_ok=True)
+            gone += 1
+    for file_path in folder.glob("*.xlsx"):
+        if not (folder / f"{file_path.stem}.json").exists():
+            file_path.unlink(missing_ok=True)
+    return gone
+
+
+def keep_staged(principal: Principal, data: bytes, filename: str, year: int | None, sha256: str) -> str:
+    """Keep an uploaded workbook until it is applied (or expires); returns its import id."""
+    purge_expired()
+    import_id = secrets.token_hex(16)
+    folder = import_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{import_id}.xlsx").write_bytes(data)
+    meta = {
+        "program_id": principal.program_id,
+        "user_id": principal.user.id,
+        "filename": filename,
+        "year": year,
+        "sha256": sha256,
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+    (folder / f"{import_id}.json").write_text(json.dumps(meta), encoding="utf-8")
+    return import_id
 
 
 def _too_large() -> ApiError:
@@ -116,19 +169,7 @@ async def upload_workbook(
 ) -> dict:
     filename, data = await _read_upload(request)
     staged = _stage(db, principal.program_id, data, filename, year)
-    import_id = secrets.token_hex(16)
-    folder = import_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{import_id}.xlsx").write_bytes(data)
-    meta = {
-        "program_id": principal.program_id,
-        "user_id": principal.user.id,
-        "filename": filename,
-        "year": year,
-        "sha256": staged.sha256,
-        "created_at": datetime.now(UTC).isoformat(),
-    }
-    (folder / f"{import_id}.json").write_text(json.dumps(meta), encoding="utf-8")
+    import_id = keep_staged(principal, data, filename, year, staged.sha256)
     return {"import_id": import_id, "apply": f"/api/v1/imports/{import_id}/apply", "report": staged.report()}
 
 
@@ -143,6 +184,12 @@ def apply_import(import_id: str, db: DbDep, principal: CoordinatorDep) -> dict:
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta["program_id"] != principal.program_id:
         raise not_found("import", import_id)
+    if _expired(meta, datetime.now(UTC)):
+        meta_path.unlink(missing_ok=True)
+        file_path.unlink(missing_ok=True)
+        hours = STAGED_TTL_S // 3600
+        raise ApiError(410, "import_expired", f"staged imports are kept {hours} h; upload the workbook again",
+                       "import_id")  # fmt: skip
     staged = _stage(db, principal.program_id, file_path.read_bytes(), meta["filename"], meta.get("year"))
     result = apply_staging(db, staged, program_id=principal.program_id)
     db.add(
