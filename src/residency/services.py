@@ -82,6 +82,14 @@ def store_program(db: Session, program, slug: str) -> m.Program:
         year = store.year_of(db, row.id, program.year.label)
         initial = Schedule.empty(program)
         initial.block_assignments = program.block_assignments
-        store.save_schedule(db, row.id, year.id, initial, status="published", name="pre-assignments",
-                            source="manual", locked_blocks=program.block_assignments)
+        store.save_schedule(
+            db,
+            row.id,
+            year.id,
+            initial,
+            status="published",
+            name="pre-assignments",
+            source="manual",
+            locked_blocks=program.block_assignments,
+        )
     return row

@@ -119,7 +119,9 @@ def solve_residents(
     warm(ctx, "residents", model, v, problem, budget, base=base, extra=extra)
     status, solver, ok = solve(model, ctx, budget)
     if not ok:
-        return fallback(ctx, "residents", status) or ResidentResult(STATUS.get(status, "unknown"), uncovered=v.uncovered)
+        return fallback(ctx, "residents", status) or ResidentResult(
+            STATUS.get(status, "unknown"), uncovered=v.uncovered
+        )
     grid = base.grid.copy()
     off_code = problem.code(problem.options.day_off_code, "OFF", "W")
     for (p, d), x in v.off.items():
