@@ -72,6 +72,30 @@ def test_colgen_exact_pricing_matches_brute_force(week, duals):
         assert not proven and pricer.legal(row) and cost >= cheapest - 1e-6
 
 
+@pytest.fixture(scope="module")
+def week_no_counts():
+    """WEEK with a per-type maximum that never binds: what is left (runs, days off, minutes, weekends,
+    the N->D succession) is all in the programme's state."""
+    spec = to_spec(parse(WEEK.replace("A,D=7|N=2,", "A,D=7|N=7,"), "week"))
+    master = colgen.Master(spec)
+    pricer = colgen.Pricer(spec, 0, *master.costs[0])
+    rows = [np.array(r, dtype=np.int32) for r in itertools.product([OFF, 0, 1], repeat=spec.horizon)]
+    return spec, pricer, [r for r in rows if pricer.legal(r)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-300, 300), min_size=14, max_size=14))
+def test_colgen_programme_is_exact_when_counts_do_not_bind(week_no_counts, duals):
+    """The programme tracks the shift type last worked, so a forbidden succession can no longer make
+    it miss the cheapest legal row (it used to re-choose types after fixing the working days)."""
+    spec, pricer, legal = week_no_counts
+    lam = np.array(duals, dtype=float).reshape(spec.horizon, spec.n_shifts) / 10
+    cheapest = min(colgen.row_cost(pricer.work - lam, pricer.off, r) for r in legal)
+    row, cost, proven = pricer.price(lam, time.monotonic() + 10, exact=False)
+    assert row is not None and pricer.legal(row) and not proven
+    assert cost == pytest.approx(cheapest)
+
+
 def test_colgen_row_cost_is_the_request_penalty(week):
     spec, pricer, legal = week
     for r in legal[:50]:

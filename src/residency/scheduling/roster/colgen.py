@@ -55,9 +55,9 @@ def row_cost(work: np.ndarray, off: np.ndarray, row: np.ndarray) -> float:
 class Pricer:
     """Person p's pricing: exact by a CP-SAT model of p alone (built once, its objective replaced
     per call, presolve off: 15-60 ms a person), or fast by the dynamic programme of ``dp``. The
-    programme is not exact - forbidden successions and per-type counts are handled outside its
-    state: on Instance9 its rows cost about 70 more than the cheapest for a third of the people -
-    but on long rows it is the faster (Instances 12-19 came out better with it)."""
+    programme is not exact - per-type counts are priced, not in its state (nor successions, when
+    a person has more than ``dp.EXACT_CLASSES`` groups of shift types) - but on long rows it is the
+    faster (Instances 12-19 came out better with it)."""
 
     spec: RosterSpec
     p: int

@@ -6,9 +6,11 @@ requests likewise). Over the days, the state is (current working run length and 
 on day 0 | current off run length, capped at the minimum), weekends worked so far, and minutes
 worked so far (in units of the gcd of the shift lengths). That covers fixed days off, maximum and
 minimum working runs, minimum days-off runs (runs touching either end exempt), maximum weekends and
-the minute bounds exactly. Forbidden successions and per-type maximum counts are not in the state
-(each day takes its cheapest shift of the chosen length); ``best_row`` returns the row and the
-caller checks it with the units (``repair`` falls back to CP-SAT, hinted with the row).
+the minute bounds exactly. Forbidden successions are exact too when p's shift types fall into at
+most ``EXACT_CLASSES`` groups (the group last worked joins the state; else each day takes its
+cheapest shift of the chosen length and the types are re-chosen afterwards). Per-type maximum
+counts are not in the state (they are priced, see ``best_feasible_row``); the caller checks the row
+with the units (``repair`` falls back to CP-SAT, hinted with the row).
 """
 
 from __future__ import annotations
@@ -58,18 +60,53 @@ def costs(spec: RosterSpec, p: int, roster: np.ndarray) -> tuple[np.ndarray, np.
     return work, off
 
 
+EXACT_CLASSES = 8  # at most this many shift-type groups: the last one worked is in the state
+
+
+def _classes(spec: RosterSpec, p: int) -> tuple[list[list[int]], np.ndarray, bool]:
+    """(groups of p's shift types, may group j follow group i, successions exact). Where a forbidden
+    succession concerns p, types of the same length and the same forbidden successions (both ways)
+    form a group, and the group last worked is part of the state, so successions are exact - unless
+    there are more than ``EXACT_CLASSES`` groups; then one group per length, successions re-chosen
+    afterwards (``_successions``)."""
+    types = [s for s in range(spec.n_shifts) if spec.max_per_shift[p][s] > 0]
+    forb = spec.forbidden_next
+    if any(s in types and t in types for s, t in forb):
+
+        def key(s: int) -> tuple:
+            return (
+                spec.minutes[s],
+                tuple(t for t in types if (s, t) in forb),
+                tuple(t for t in types if (t, s) in forb),
+            )
+
+        by_key: dict[tuple, list[int]] = {}
+        for s in types:
+            by_key.setdefault(key(s), []).append(s)
+        groups = list(by_key.values())
+        if len(groups) <= EXACT_CLASSES:
+            follows = np.array([[(a[0], b[0]) not in forb for b in groups] for a in groups], dtype=bool)
+            return groups, follows, True
+    by_len: dict[int, list[int]] = {}
+    for s in types:
+        by_len.setdefault(spec.minutes[s], []).append(s)
+    groups = [by_len[m] for m in sorted(by_len)]
+    return groups, np.ones((len(groups), len(groups)), dtype=bool), False
+
+
 def best_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, mu: float | None = None) -> np.ndarray | None:
-    """The cheapest row under the run, weekend, days-off and minute rules (None if there is none).
-    With ``mu`` the weekends are not in the state but priced (``mu`` per weekend worked)."""
+    """The cheapest row under the run, weekend, days-off, minute and (see ``_classes``) succession
+    rules (None if there is none). With ``mu`` the weekends are not in the state but priced (``mu``
+    per weekend worked)."""
     H = spec.horizon
     K, mr, m = spec.max_run[p], spec.min_run[p], max(1, spec.min_off_run[p])
-    lengths = sorted({spec.minutes[s] for s in range(spec.n_shifts) if spec.max_per_shift[p][s] > 0})
-    if not lengths:
+    groups, follows, tracked = _classes(spec, p)
+    if not groups:
         return np.full(H, OFF, dtype=np.int32) if spec.min_minutes[p] <= 0 else None
     g = 0
-    for ell in lengths:
-        g = gcd(g, ell)
-    units = [ell // g for ell in lengths]
+    for grp in groups:
+        g = gcd(g, spec.minutes[grp[0]])
+    units = [spec.minutes[grp[0]] // g for grp in groups]
     cmax = spec.max_minutes[p] // g
     cmin = -(-spec.min_minutes[p] // g)
     if cmin > cmax:
@@ -88,25 +125,26 @@ def best_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, mu: fl
     for days in spec.weekends:
         for i, d in enumerate(days):
             pos_in_weekend[d] = i
-    # per day and length: the cheapest shift of that length and its cost
-    best_s = np.full((H, len(lengths)), -1, dtype=np.int32)
-    best_c = np.full((H, len(lengths)), INF)
-    for li, ell in enumerate(lengths):
-        cols = [s for s in range(spec.n_shifts) if spec.minutes[s] == ell]
+    n_c = len(groups)
+    # per day and group: the cheapest shift of the group and its cost
+    best_s = np.full((H, n_c), -1, dtype=np.int32)
+    best_c = np.full((H, n_c), INF)
+    for li, cols in enumerate(groups):
         sub = work[:, cols]
         j = np.argmin(sub, axis=1)
         best_s[:, li] = np.array(cols)[j]
         best_c[:, li] = sub[np.arange(H), j]
-    NW = 2 * K  # W(r, e): index e * K + r - 1
+    nt = n_c if tracked else 1  # working states W(e, r, t): e * K * nt + (r - 1) * nt + t
+    NW = 2 * K * nt
     NS = NW + m  # O(r): NW + r - 1 (r = m: long enough, or touching the start)
-    n_len = len(lengths)
     V = np.full((NS, W, C), INF)
-    choice = np.zeros((H, NS, W, C), dtype=np.int8)  # pred * (n_len + 1) + (0 off | li + 1)
+    code_type = next(t for t in (np.int8, np.int16, np.int32) if NS * (n_c + 1) <= np.iinfo(t).max)
+    choice = np.zeros((H, NS, W, C), dtype=code_type)  # pred * (n_c + 1) + (0 off | group + 1)
 
-    def shifted(arr: np.ndarray, dw: int, du: int) -> np.ndarray:  # arr [..., W, C]
+    def shifted(arr: np.ndarray, dw: int, du: int, fill: float = INF) -> np.ndarray:  # arr [..., W, C]
         if dw == 0 and du == 0:
             return arr
-        out = np.full_like(arr, INF)
+        out = np.full_like(arr, fill)
         if dw >= W or abs(du) >= C:
             return out
         if du >= 0:
@@ -121,9 +159,12 @@ def best_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, mu: fl
         N[ns] = np.where(better, cand, cur)
         ch[ns] = np.where(better, code, ch[ns])
 
-    cont_src = np.array([e * K + r - 1 for e in (0, 1) for r in range(1, K)], dtype=int)
-    cont_dst = cont_src + 1
-    ends = np.array([e * K + r - 1 for e in (0, 1) for r in range(1, K + 1) if r >= mr or e == 1], dtype=int)
+    # continuing a run: sources W(e, r, t) for r < K, [e, r - 1, t]; destinations W(e, r + 1, slot)
+    runs = [(e, r) for e in (0, 1) for r in range(1, K)]
+    cont_src = np.array([[e * K * nt + (r - 1) * nt + t for t in range(nt)] for e, r in runs], dtype=int)
+    cont_dst = np.array([e * K * nt + r * nt for e, r in runs], dtype=int)
+    ends = np.array([e * K * nt + (r - 1) * nt + t for e in (0, 1) for r in range(1, K + 1) for t in range(nt)
+                     if r >= mr or e == 1], dtype=int)  # fmt: skip
     OM = NW + m - 1  # the "long enough" off state
     for d in range(H):
         N = np.full((NS, W, C), INF)
@@ -135,22 +176,30 @@ def best_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, mu: fl
         if mu is not None:
             price_w, price_from_w, inc_w, inc_from_w = mu * inc_w, mu * inc_from_w, 0, 0
         step = int(base[d] - base[d - 1]) if d else 0
-        for li in range(n_len):
+        for li in range(n_c):
             a = best_c[d, li]
             if not np.isfinite(a):
                 continue
+            slot = li if tracked else 0
             u = units[li] - step
             if d == 0:
                 cand = np.full((W, C), INF)
                 j = units[li] - base[0]
                 if inc_w < W and 0 <= j < C:
                     cand[inc_w, j] = a
-                relax(N, ch, K, cand + price_w, li + 1)
+                relax(N, ch, K * nt + slot, cand + price_w, li + 1)
                 continue
-            if len(cont_src):
-                codes = (cont_src * (n_len + 1) + li + 1)[:, None, None]
-                relax(N, ch, cont_dst, shifted(V[cont_src], inc_from_w, u) + (a + price_from_w), codes)
-            relax(N, ch, 0, shifted(V[OM], inc_w, u) + (a + price_w), OM * (n_len + 1) + li + 1)
+            if len(runs) and tracked:
+                src = np.where(follows[:, li][None, :, None, None], V[cont_src], INF)  # [run, t, W, C]
+                t_best = np.argmin(src, axis=1)  # the best group to come from, per run and state
+                vals = np.take_along_axis(src, t_best[:, None], 1)[:, 0]
+                # the codes move with the values (the group chosen is the source state's)
+                codes = shifted((cont_src[:, 0][:, None, None] + t_best) * (n_c + 1) + li + 1, inc_from_w, u, 0)
+                relax(N, ch, cont_dst + slot, shifted(vals, inc_from_w, u) + (a + price_from_w), codes)
+            elif len(runs):
+                codes = (cont_src[:, 0] * (n_c + 1) + li + 1)[:, None, None]
+                relax(N, ch, cont_dst, shifted(V[cont_src[:, 0]], inc_from_w, u) + (a + price_from_w), codes)
+            relax(N, ch, slot, shifted(V[OM], inc_w, u) + (a + price_w), OM * (n_c + 1) + li + 1)
         b = off[d]
         if d == 0:
             if base[0] == 0:
@@ -160,11 +209,11 @@ def best_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, mu: fl
             target = NW if m > 1 else OM
             stack = shifted(V[ends], 0, -step)
             j = np.argmin(stack, axis=0)
-            relax(N, ch, target, np.take_along_axis(stack, j[None], 0)[0] + b, ends[j] * (n_len + 1))
+            relax(N, ch, target, np.take_along_axis(stack, j[None], 0)[0] + b, ends[j] * (n_c + 1))
             if m > 1:
                 relax(N, ch, np.arange(NW + 1, NW + m), shifted(V[NW : NW + m - 1], 0, -step) + b,
-                      (np.arange(NW, NW + m - 1) * (n_len + 1))[:, None, None])  # fmt: skip
-            relax(N, ch, OM, shifted(V[OM], 0, -step) + b, OM * (n_len + 1))
+                      (np.arange(NW, NW + m - 1) * (n_c + 1))[:, None, None])  # fmt: skip
+            relax(N, ch, OM, shifted(V[OM], 0, -step) + b, OM * (n_c + 1))
         V = N
     lo_j, hi_j = max(0, cmin - base[H - 1]), min(C - 1, cmax - base[H - 1])
     if lo_j > hi_j:
@@ -177,7 +226,7 @@ def best_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, mu: fl
     row = np.full(H, OFF, dtype=np.int32)
     for d in range(H - 1, -1, -1):
         code = int(choice[d][ns, w, c - base[d]])
-        pred, kind = divmod(code, n_len + 1)
+        pred, kind = divmod(code, n_c + 1)
         wk = pos_in_weekend.get(d)
         if kind > 0:
             li = kind - 1
@@ -189,7 +238,7 @@ def best_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, mu: fl
             w -= inc if mu is None else 0
             c -= units[li]
         ns = pred
-    return _successions(spec, p, row, work)
+    return row if tracked else _successions(spec, p, row, work)
 
 
 def _successions(spec: RosterSpec, p: int, row: np.ndarray, work: np.ndarray) -> np.ndarray:
@@ -290,7 +339,9 @@ def best_rules_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray) 
         g = gcd(g, ell)
     g = max(1, g)
     c_size = min(spec.max_minutes[p] // g + 1, 2 * (BAND_MINUTES // g) + 1)
-    states = (2 * spec.max_run[p] + spec.min_off_run[p]) * (spec.max_weekends[p] + 1) * c_size
+    groups, _follows, tracked = _classes(spec, p)
+    nt = len(groups) if tracked else 1
+    states = (2 * spec.max_run[p] * nt + spec.min_off_run[p]) * (spec.max_weekends[p] + 1) * c_size
     wmax = spec.max_weekends[p]
     if states <= STATE_LIMIT or wmax >= len(spec.weekends):
         return best_row(spec, p, work, off, None if wmax < len(spec.weekends) else 0.0)
