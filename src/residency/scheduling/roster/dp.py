@@ -63,15 +63,15 @@ def costs(spec: RosterSpec, p: int, roster: np.ndarray) -> tuple[np.ndarray, np.
 EXACT_CLASSES = 8  # at most this many shift-type groups: the last one worked is in the state
 
 
-def _classes(spec: RosterSpec, p: int) -> tuple[list[list[int]], np.ndarray, bool]:
+def _classes(spec: RosterSpec, p: int, exact: bool = True) -> tuple[list[list[int]], np.ndarray, bool]:
     """(groups of p's shift types, may group j follow group i, successions exact). Where a forbidden
     succession concerns p, types of the same length and the same forbidden successions (both ways)
     form a group, and the group last worked is part of the state, so successions are exact - unless
     there are more than ``EXACT_CLASSES`` groups; then one group per length, successions re-chosen
-    afterwards (``_successions``)."""
+    afterwards (``_successions``), as also with ``exact`` off."""
     types = [s for s in range(spec.n_shifts) if spec.max_per_shift[p][s] > 0]
     forb = spec.forbidden_next
-    if any(s in types and t in types for s, t in forb):
+    if exact and any(s in types and t in types for s, t in forb):
 
         def key(s: int) -> tuple:
             return (
@@ -94,13 +94,15 @@ def _classes(spec: RosterSpec, p: int) -> tuple[list[list[int]], np.ndarray, boo
     return groups, np.ones((len(groups), len(groups)), dtype=bool), False
 
 
-def best_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, mu: float | None = None) -> np.ndarray | None:
+def best_row(
+    spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, mu: float | None = None, exact: bool = True
+) -> np.ndarray | None:
     """The cheapest row under the run, weekend, days-off, minute and (see ``_classes``) succession
     rules (None if there is none). With ``mu`` the weekends are not in the state but priced (``mu``
     per weekend worked)."""
     H = spec.horizon
     K, mr, m = spec.max_run[p], spec.min_run[p], max(1, spec.min_off_run[p])
-    groups, follows, tracked = _classes(spec, p)
+    groups, follows, tracked = _classes(spec, p, exact)
     if not groups:
         return np.full(H, OFF, dtype=np.int32) if spec.min_minutes[p] <= 0 else None
     g = 0
@@ -331,7 +333,9 @@ def weekends_worked(spec: RosterSpec, row: np.ndarray) -> int:
 STATE_LIMIT = 100_000  # states per day above which the weekends are priced rather than tracked
 
 
-def best_rules_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray) -> np.ndarray | None:
+def best_rules_row(
+    spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, exact: bool = True
+) -> np.ndarray | None:
     """``best_row``; for large state spaces the weekend limit by a price found by bisection."""
     lengths = {spec.minutes[s] for s in range(spec.n_shifts) if spec.max_per_shift[p][s] > 0}
     g = 0
@@ -339,27 +343,27 @@ def best_rules_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray) 
         g = gcd(g, ell)
     g = max(1, g)
     c_size = min(spec.max_minutes[p] // g + 1, 2 * (BAND_MINUTES // g) + 1)
-    groups, _follows, tracked = _classes(spec, p)
+    groups, _follows, tracked = _classes(spec, p, exact)
     nt = len(groups) if tracked else 1
     states = (2 * spec.max_run[p] * nt + spec.min_off_run[p]) * (spec.max_weekends[p] + 1) * c_size
     wmax = spec.max_weekends[p]
     if states <= STATE_LIMIT or wmax >= len(spec.weekends):
-        return best_row(spec, p, work, off, None if wmax < len(spec.weekends) else 0.0)
-    row = best_row(spec, p, work, off, 0.0)
+        return best_row(spec, p, work, off, None if wmax < len(spec.weekends) else 0.0, exact)
+    row = best_row(spec, p, work, off, 0.0, exact)
     if row is None or weekends_worked(spec, row) <= wmax:
         return row
     lo, hi, best = 0.0, MU_HIGH, None
     while best is None and hi < 1e5:
-        r = best_row(spec, p, work, off, hi)
+        r = best_row(spec, p, work, off, hi, exact)
         if r is not None and weekends_worked(spec, r) <= wmax:
             best = r
         else:
             lo, hi = hi, hi * 8
     if best is None:
-        return best_row(spec, p, work, off, None)
+        return best_row(spec, p, work, off, None, exact)
     for _ in range(MU_STEPS):  # bisection on the weekend price
         mid = (lo + hi) / 2
-        r = best_row(spec, p, work, off, mid)
+        r = best_row(spec, p, work, off, mid, exact)
         if r is not None and weekends_worked(spec, r) <= wmax:
             best, hi = r, mid
         else:
