@@ -88,8 +88,11 @@ def test_an_older_check_answering_late_does_not_hide_the_newer_one(page_for, web
     panel.get_by_label("Pool").select_option("Resident in-house call (weekends)")
     panel.get_by_label("Call change").select_option("add")
     expect(panel.locator(".warn")).to_contain_text("creates an ACGME violation")
-    while not answered:
+    for _ in range(600):  # both answers are sent from the route handler; 30 s at most
+        if answered:
+            break
         page.wait_for_timeout(50)
+    assert answered, "the newer check never reached the server"
     page.wait_for_timeout(500)  # time for a late answer to be swapped in
     expect(panel.locator("#check")).to_contain_text("LEN-02")
     expect(panel.locator("#check")).not_to_contain_text("No new finding")
