@@ -136,16 +136,16 @@ def test_colgen_root_bound_and_roster_on_instance4(shared_data):
 
 
 def test_colgen_dive_out_of_time_still_gives_every_person_a_legal_row(shared_data):
-    """A dive whose time is already up fixes everybody to their largest LP row at once: a complete
+    """A dive whose time is already up gives everybody their largest LP row at once: a complete
     roster of legal rows (every column is a legal row), never None."""
     spec = to_spec(load(shared_data / "benchmarks" / "curtois" / "Instance2.txt"))
     roster = search.repair(spec, greedy(spec), time.monotonic() + 20)
     gen = colgen.Generator(spec, [roster])
     gen.columns(time.monotonic() + 3, list(range(spec.n_people)), max_rounds=3)
-    dived = gen.dive(time.monotonic())
+    dived = colgen.dive(gen, time.monotonic())
     gen.pool.shutdown()
     assert dived.shape == roster.shape and not measure(spec, dived)[1]
-    assert not gen.master.fixed  # the master is left as it was
+    assert not any(gen.master.cells)  # the master is left as it was
 
 
 def test_colgen_lp_solves_after_highs_ran_with_another_thread_count(shared_data):
@@ -164,3 +164,97 @@ def test_colgen_lp_solves_after_highs_ran_with_another_thread_count(shared_data)
     lp, _pi, _lam = gen.master.solve_lp()
     gen.pool.shutdown()
     assert lp == measure(spec, roster)[0]  # the LP over the one seed roster is that roster's cost
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(-300, 300), min_size=14, max_size=14),
+    st.dictionaries(st.integers(0, 6), st.sampled_from([OFF, 0, 1]), max_size=3),
+)
+def test_colgen_pricing_with_fixed_cells_matches_brute_force(week, duals, cells):
+    """With some cells fixed (as the dive fixes them), exact pricing gives the cheapest legal row
+    that keeps every fixed cell - or nothing when no legal row does; the programme's row, when it
+    gives one, keeps them too. The fixings are lifted afterwards (the model is shared)."""
+    spec, pricer, legal = week
+    lam = np.array(duals, dtype=float).reshape(spec.horizon, spec.n_shifts) / 10
+    keeping = [r for r in legal if all(r[d] == s for d, s in cells.items())]
+    pricer.cells = dict(cells)
+    try:
+        row, cost, proven = pricer.price(lam, time.monotonic() + 10)
+        fast, fast_cost, _ = pricer.price(lam, time.monotonic() + 10, exact=False)
+    finally:
+        pricer.cells = {}
+    if not keeping:
+        assert row is None and fast is None
+        return
+    cheapest = min(colgen.row_cost(pricer.work - lam, pricer.off, r) for r in keeping)
+    assert proven and pricer.legal(row) and all(row[d] == s for d, s in cells.items())
+    assert cost == pytest.approx(cheapest, abs=1e-2)
+    if fast is not None:
+        assert pricer.legal(fast) and all(fast[d] == s for d, s in cells.items())
+        assert fast_cost >= cheapest - 1e-6
+    # lifted: the same prices without fixings give the unconstrained cheapest row again
+    free_cheapest = min(colgen.row_cost(pricer.work - lam, pricer.off, r) for r in legal)
+    assert pricer.price(lam, time.monotonic() + 10)[1] == pytest.approx(free_cheapest, abs=1e-2)
+
+
+def test_colgen_fixed_cells_close_the_columns_that_disagree(shared_data):
+    """``Master.fix_cells``: columns of that person that disagree with a fixed cell take no LP
+    weight (also columns added later); ``clear_cells`` reopens them."""
+    spec = to_spec(load(shared_data / "benchmarks" / "curtois" / "Instance2.txt"))
+    roster = search.repair(spec, greedy(spec), time.monotonic() + 20)
+    gen = colgen.Generator(spec, [roster])
+    gen.columns(time.monotonic() + 3, list(range(spec.n_people)), max_rounds=3)
+    gen.pool.shutdown()
+    m = gen.master
+    p = 0
+    d = int(np.flatnonzero(roster[p] != OFF)[0])  # a day p works: fixed to that shift
+    other = OFF
+    m.fix_cells(p, {d: int(roster[p, d])})
+    row = roster[p].copy()
+    row[d] = other
+    assert m.add(p, row)  # disagrees: closed on arrival
+    assert m.h.getLp().col_upper_[m.n_aux + len(m.cols) - 1] == 0.0
+    m.solve_lp()
+    values = np.array(m.h.getSolution().col_value)[m.n_aux :]
+    weight = {k: values[k] for k in m.of[p]}
+    assert all(weight[k] < 1e-9 for k in m.of[p] if m.cols[k][1][d] != roster[p, d])
+    assert sum(weight.values()) == pytest.approx(1.0)
+    closed = [k for k in m.of[p] if m.h.getLp().col_upper_[m.n_aux + k] == 0.0]
+    assert closed and all(m.cols[k][1][d] != roster[p, d] for k in closed)
+    m.clear_cells(p)
+    assert all(m.h.getLp().col_upper_[m.n_aux + k] > 1.0 for k in m.of[p])
+
+
+def test_colgen_cell_dive_gives_a_legal_roster_and_leaves_the_master_open(shared_data):
+    """The dive on Instance3 (optimum 1001) with time to finish: a complete legal roster by the
+    independent evaluator, no better than the proven optimum, and every fixing lifted."""
+    inst = load(shared_data / "benchmarks" / "curtois" / "Instance3.txt")
+    spec = to_spec(inst)
+    roster = search.repair(spec, greedy(spec), time.monotonic() + 20)
+    gen = colgen.Generator(spec, [roster])
+    gen.columns(time.monotonic() + 10, list(range(spec.n_people)))
+    dived = colgen.dive(gen, time.monotonic() + 20)
+    gen.pool.shutdown()
+    ev = evaluate(inst, to_roster(spec, dived))
+    assert ev.feasible and ev.objective >= 1001
+    assert not any(gen.master.cells) and not any(pr.cells for pr in gen.pricers)
+    assert all(gen.master.h.getLp().col_upper_[gen.master.n_aux + k] > 1.0 for k in range(len(gen.master.cols)))
+
+
+def test_colgen_long_rows_leave_exact_pricing_after_a_slow_round(shared_data, monkeypatch):
+    """Rows longer than ``EXACT_CELLS`` are priced exactly while rounds are quick (so the rounds
+    give a bound) and by the programme from the first round slower than ``EXACT_ROUND_S``."""
+    spec = to_spec(load(shared_data / "benchmarks" / "curtois" / "Instance2.txt"))
+    roster = search.repair(spec, greedy(spec), time.monotonic() + 20)
+    monkeypatch.setattr(colgen, "EXACT_CELLS", 0)  # every row counts as long
+    monkeypatch.setattr(colgen, "EXACT_ROUND_S", 1e9)
+    quick = colgen.Generator(spec, [roster])
+    _lp, bound, _ = quick.columns(time.monotonic() + 10, list(range(spec.n_people)), max_rounds=2)
+    quick.pool.shutdown()
+    assert quick.timed and bound is not None
+    monkeypatch.setattr(colgen, "EXACT_ROUND_S", 0.0)
+    slow = colgen.Generator(spec, [roster])
+    _lp, bound, _ = slow.columns(time.monotonic() + 10, list(range(spec.n_people)), max_rounds=2)
+    slow.pool.shutdown()
+    assert not slow.timed and not slow.exact

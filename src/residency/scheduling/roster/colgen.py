@@ -13,9 +13,12 @@ request cost - lam: exactly by a CP-SAT model of that person alone (every hard u
 the dynamic programme of ``dp`` on long rows (faster, not exact). The LP of this formulation is
 far tighter than the compact model's (1140.6 against 743 on Instance5, optimum 1143).
 
-Rosters come from a dive (fix the people whose row is near 1 in the LP, or the single largest,
-price a few rounds for the rest, repeat) and from the master solved as an integer programme over
-every row found (HiGHS, the best roster so far as its start).
+Rosters come from a dive over cells (fix each person's cells that their largest LP row shares with
+at least 0.9 of their LP weight, else the single most certain cell; price a few rounds with those
+cells fixed in the pricing; repeat until the LP is integral) and from the master solved as an
+integer programme over every row found (HiGHS, the best roster so far as its start). Fixing cells
+rather than whole rows leaves the rest of a row to be priced again: Instance9 at 60 s came to its
+optimum 439 (whole rows: 452-458), Instance10 to its optimum 4631 proven at 18 s (4635).
 
 The bound: when a round's pricing was exact for everybody, LP value + the sum of the negative
 reduced costs (Lagrangian) is a lower bound on the optimum; at convergence it is the LP value.
@@ -42,7 +45,13 @@ SCALE = 1000  # CP-SAT pricing: costs (duals are fractional) scaled to integers
 PRICE_LIMIT = 0.5  # seconds for one person's CP-SAT pricing model
 THREADS = 2  # pricing threads
 EXACT_CELLS = 140  # rows of at most this many (day, shift type) cells are priced exactly from the start
+# longer rows are priced exactly, each round timed, until a round takes longer than this; then by the
+# programme. The programme prices per-type counts poorly (Instance14: its LP stalled at 7779 where
+# exact pricing reached 1278, the optimum), but exact rounds on 84-day rows are slow (Instance18:
+# 4.3 s a round, seven rounds in 30 s against 114 with the programme)
+EXACT_ROUND_S = 3.0
 ROOT_SHARE = 0.5  # share of the column-generation time for the root LP
+DIVE_ROUNDS = 4  # pricing rounds between two fixing steps of the dive
 
 
 def row_cost(work: np.ndarray, off: np.ndarray, row: np.ndarray) -> float:
@@ -64,6 +73,7 @@ class Pricer:
     work: np.ndarray
     off: np.ndarray
     alone: RosterSpec = field(init=False)
+    cells: dict[int, int] = field(init=False, default_factory=dict)  # day -> shift (or OFF) fixed by the dive
 
     def __post_init__(self) -> None:
         s, p = self.spec, self.p
@@ -97,8 +107,16 @@ class Pricer:
         track."""
         work = self.work - lam
         if not exact:
-            row = _dp_row(self.spec, self.p, work, self.off)
-            if row is not None and self.legal(row):
+            dp_work, dp_off = work, self.off
+            if self.cells:  # fixed cells: every other choice that day costs inf
+                dp_work, dp_off = work.copy(), self.off.copy()
+                for d, s in self.cells.items():
+                    keep = dp_work[d, s] if s != OFF else 0.0
+                    dp_work[d, :] = np.inf
+                    if s != OFF:
+                        dp_work[d, s], dp_off[d] = keep, np.inf
+            row = _dp_row(self.spec, self.p, dp_work, dp_off)
+            if row is not None and self.legal(row) and self.agrees(row):
                 return row, row_cost(work, self.off, row), False
             return None, np.inf, False
         # off costs enter as "- off[d] per day worked" plus a constant
@@ -112,11 +130,33 @@ class Pricer:
         solver.parameters.max_time_in_seconds = max(0.05, min(PRICE_LIMIT, deadline - time.monotonic()))
         solver.parameters.num_workers = 1
         solver.parameters.cp_model_presolve = False
-        status = solver.Solve(self.model)
+        saved = self._fix_cells()
+        try:
+            status = solver.Solve(self.model)
+        finally:
+            for i, old in saved:
+                dom = self.model.Proto().variables[i].domain
+                dom[0], dom[1] = old
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, np.inf, False
         row = rmodel.roster_of(solver.ResponseProto().solution, self.alone, self.v)[0]
         return row, row_cost(work, self.off, row), status == cp_model.OPTIMAL
+
+    def agrees(self, row: np.ndarray) -> bool:
+        return all(row[d] == s for d, s in self.cells.items())
+
+    def _fix_cells(self) -> list[tuple[int, tuple[int, int]]]:
+        """Fix the model's variables of the fixed cells; returns the domains to restore."""
+        proto, saved = self.model.Proto(), []
+        for d, s_fixed in self.cells.items():
+            pairs = [(self.v.work[0][d].Index(), int(s_fixed != OFF))]
+            pairs += [(x.Index(), int(s == s_fixed)) for s in range(self.spec.n_shifts)
+                      if (x := self.v.x.get((0, d, s))) is not None]  # fmt: skip
+            for i, value in pairs:
+                dom = proto.variables[i].domain
+                saved.append((i, (dom[0], dom[1])))  # booleans: a domain of two bounds
+                dom[0] = dom[1] = value
+        return saved
 
 
 def _dp_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, rounds: int = 6) -> np.ndarray | None:
@@ -164,7 +204,7 @@ class Master:
         self.cols: list[tuple[int, np.ndarray]] = []  # (person, row)
         self.of: list[list[int]] = [[] for _ in range(P)]  # column indexes of each person
         self.seen: set[tuple[int, bytes]] = set()
-        self.fixed: set[int] = set()
+        self.cells: list[dict[int, int]] = [{} for _ in range(P)]  # per person: day -> shift fixed (cell dive)
         self.costs = [dp.request_costs(spec, p) for p in range(P)]
 
     def add(self, p: int, row: np.ndarray) -> bool:
@@ -181,20 +221,23 @@ class Master:
                       np.ones(len(idx)))  # fmt: skip
         self.cols.append((p, row.copy()))
         self.of[p].append(len(self.cols) - 1)
-        if p in self.fixed:
+        if not self.agrees(p, row):
             self.h.changeColBounds(self.n_aux + len(self.cols) - 1, 0.0, 0.0)
         return True
 
-    def fix(self, p: int, k: int) -> None:
-        """Person p takes column k (the others of p closed) until ``unfix``."""
-        self.fixed.add(p)
-        for j in self.of[p]:
-            self.h.changeColBounds(self.n_aux + j, float(j == k), float(j == k))
+    def agrees(self, p: int, row: np.ndarray) -> bool:
+        return all(row[d] == s for d, s in self.cells[p].items())
 
-    def unfix(self, p: int) -> None:
-        self.fixed.discard(p)
+    def fix_cells(self, p: int, cells: dict[int, int]) -> None:
+        """Person p's ``cells`` (day -> shift or OFF) fixed on top of earlier ones; ``{}`` after
+        ``clear_cells`` lifts them. Columns that disagree get the upper bound 0."""
+        self.cells[p].update(cells)
         for j in self.of[p]:
-            self.h.changeColBounds(self.n_aux + j, 0.0, highspy.kHighsInf)
+            self.h.changeColBounds(self.n_aux + j, 0.0, highspy.kHighsInf if self.agrees(p, self.cols[j][1]) else 0.0)
+
+    def clear_cells(self, p: int) -> None:
+        self.cells[p] = {}
+        self.fix_cells(p, {})
 
     def solve_lp(self) -> tuple[float, np.ndarray, np.ndarray]:
         """(LP value, pi[p], lam[d, s]) - lam is 0 on cells without a cover need."""
@@ -264,7 +307,7 @@ class ColgenResult:
 
 
 class Generator:
-    """Column generation over a ``Master``: the root LP, then a dive that fixes people to rows."""
+    """Column generation over a ``Master``: the root LP, then ``dive``."""
 
     def __init__(self, spec: RosterSpec, rosters: list[np.ndarray], verbose: bool = False) -> None:
         self.spec, self.verbose = spec, verbose
@@ -280,6 +323,7 @@ class Generator:
         # the programme, and exact rows made the LP and the dive converge: Instances 8 and 9 at
         # 2 % and 4 % against 11 % and 26 %); longer rows are priced by the programme first
         self.exact = spec.horizon * spec.n_shifts <= EXACT_CELLS
+        self.timed = not self.exact  # exact until a round is slow (``EXACT_ROUND_S``)
         self.stop: float | None = None  # the best roster's objective: pricing stops at a bound that proves it
 
     def columns(
@@ -300,8 +344,12 @@ class Generator:
             lp, pi, lam = self.master.solve_lp()
             self.rounds += 1
             n = len(people)
+            exact |= self.timed
+            started = time.monotonic()
             run = self.pool.map if exact else map  # the programme holds the interpreter: one thread
             priced = list(run(self._price, people, [lam] * n, [end] * n, [exact] * n))
+            if self.timed and time.monotonic() - started > EXACT_ROUND_S:
+                self.timed = exact = False
             added, gap, all_exact = 0, 0.0, True
             for p, row, cost, proven in priced:
                 if row is None:
@@ -328,39 +376,58 @@ class Generator:
     def _price(self, p: int, lam: np.ndarray, end: float, exact: bool) -> tuple[int, np.ndarray | None, float, bool]:
         return (p, *self.pricers[p].price(lam, end, exact))
 
-    def dive(self, end: float, rounds_per_step: int = 4, firm: float = 0.9) -> np.ndarray:
-        """Fix people to rows, most certain first (every row at >= ``firm`` in the LP, else the single
-        largest), pricing a few rounds for the others in between; the fixed rows form the roster.
-        At ``end`` everybody still free takes their largest row at once."""
-        m = self.master
-        free = set(range(self.spec.n_people))
-        fixed: dict[int, int] = {}
-        try:
-            while free:
-                late = time.monotonic() >= end
-                if not late:
-                    self.columns(end, sorted(free), rounds_per_step, exact_end=False)
-                if late or len(m.h.getSolution().col_value) < m.n_aux + len(m.cols):
-                    m.solve_lp()  # values for every column (some may have come after the last LP)
-                values = np.array(m.h.getSolution().col_value)[m.n_aux :]
-                best: dict[int, tuple[float, int]] = {}
-                for k, (p, _row) in enumerate(m.cols):
-                    if p in free and (p not in best or values[k] > best[p][0]):
-                        best[p] = (values[k], k)
-                take = [p for p, (x, _k) in best.items() if x >= firm or late]
-                if not take:
-                    take = [max(best, key=lambda p: best[p][0])]
-                for p in take:
-                    fixed[p] = best[p][1]
-                    m.fix(p, best[p][1])
-                    free.discard(p)
-            roster = self.spec.empty()
-            for p, k in fixed.items():
-                roster[p] = m.cols[k][1]
-            return roster
-        finally:
-            for p in fixed:
-                m.unfix(p)
+
+def dive(gen: Generator, end: float, firm: float = 0.9) -> np.ndarray:
+    """Fix cells rather than whole rows: per person, the cells where the person's largest column
+    agrees with an LP share of at least ``firm`` (else the single most certain such cell over
+    everybody), pricing a few rounds in between - the rest of each row stays free to be priced
+    again. That largest column always survives, so the LP stays feasible. Ends when every person's
+    LP value sits on one column (or at ``end``: everybody takes their largest column)."""
+    m, spec = gen.master, gen.spec
+    P, H = spec.n_people, spec.horizon
+    try:
+        while True:
+            late = time.monotonic() >= end
+            if not late:
+                gen.columns(end, list(range(P)), DIVE_ROUNDS, exact_end=False)
+            m.solve_lp()
+            values = np.array(m.h.getSolution().col_value)[m.n_aux :]
+            top: dict[int, tuple[float, int]] = {}
+            share = np.zeros((P, H, spec.n_shifts + 1))  # OFF (-1) lands in the last slot
+            for k, (p, row) in enumerate(m.cols):
+                if values[k] > EPS:
+                    share[p, np.arange(H), row] += values[k]
+                    if p not in top or values[k] > top[p][0]:
+                        top[p] = (values[k], k)
+            if late or all(x >= 1 - 1e-6 for x, _k in top.values()):
+                roster = spec.empty()
+                for p, (_x, k) in top.items():
+                    roster[p] = m.cols[k][1]
+                return roster
+            best = (-1.0, -1, -1)
+            fixes: dict[int, dict[int, int]] = {}
+            for p, (_x, k) in top.items():
+                row = m.cols[k][1]
+                for d in range(H):
+                    if d in m.cells[p]:
+                        continue
+                    y = share[p, d, row[d]]
+                    if y >= firm:
+                        fixes.setdefault(p, {})[d] = int(row[d])
+                    elif y > best[0]:
+                        best = (y, p, d)
+            if not fixes and best[1] >= 0:
+                _y, p, d = best
+                fixes = {p: {d: int(m.cols[top[p][1]][1][d])}}
+            for p, cells in fixes.items():
+                m.fix_cells(p, cells)
+                gen.pricers[p].cells = dict(m.cells[p])
+            if not fixes:  # every cell fixed yet fractional: cannot happen with one column per row
+                end = time.monotonic()
+    finally:
+        for p in range(P):
+            m.clear_cells(p)
+            gen.pricers[p].cells = {}
 
 
 def generate(
@@ -385,7 +452,8 @@ def generate(
         proven = math.ceil(bound - 1e-6) if bound is not None else None
         if proven is not None and best_obj <= proven:
             return ColgenResult(best, int(best_obj), lp, bound, len(gen.master.cols), gen.rounds)
-        dived = gen.dive(t0 + (deadline - t0) * (1 - ip_share))
+        dive_end = t0 + (deadline - t0) * (1 - ip_share)
+        dived = dive(gen, dive_end)
     except LPFailed:
         return ColgenResult(best, int(best_obj), None, None, len(gen.master.cols), gen.rounds)
     finally:
