@@ -242,12 +242,14 @@ def test_colgen_cell_dive_gives_a_legal_roster_and_leaves_the_master_open(shared
     assert all(gen.master.h.getLp().col_upper_[gen.master.n_aux + k] > 1.0 for k in range(len(gen.master.cols)))
 
 
-def test_colgen_long_rows_leave_exact_pricing_after_a_slow_round(shared_data, monkeypatch):
-    """Rows longer than ``EXACT_CELLS`` are priced exactly while rounds are quick (so the rounds
-    give a bound) and by the programme from the first round slower than ``EXACT_ROUND_S``."""
+def test_colgen_long_rows_stay_exact_while_rounds_are_quick(shared_data, monkeypatch):
+    """Rows longer than ``EXACT_CELLS`` that the probe keeps exact are priced exactly while rounds
+    are quick (so the rounds give a bound), and by the programme from the first round slower than
+    ``EXACT_ROUND_S``."""
     spec = to_spec(load(shared_data / "benchmarks" / "curtois" / "Instance2.txt"))
     roster = search.repair(spec, greedy(spec), time.monotonic() + 20)
     monkeypatch.setattr(colgen, "EXACT_CELLS", 0)  # every row counts as long
+    monkeypatch.setattr(colgen, "PROGRAMME_SHARE", 10.0)  # the probe always keeps exact pricing
     monkeypatch.setattr(colgen, "EXACT_ROUND_S", 1e9)
     quick = colgen.Generator(spec, [roster])
     _lp, bound, _ = quick.columns(time.monotonic() + 10, list(range(spec.n_people)), max_rounds=2)
@@ -255,6 +257,20 @@ def test_colgen_long_rows_leave_exact_pricing_after_a_slow_round(shared_data, mo
     assert quick.timed and bound is not None
     monkeypatch.setattr(colgen, "EXACT_ROUND_S", 0.0)
     slow = colgen.Generator(spec, [roster])
-    _lp, bound, _ = slow.columns(time.monotonic() + 10, list(range(spec.n_people)), max_rounds=2)
+    slow.columns(time.monotonic() + 10, list(range(spec.n_people)), max_rounds=2)
     slow.pool.shutdown()
     assert not slow.timed and not slow.exact
+
+
+@pytest.mark.parametrize(("name", "keeps_exact"), [("Instance14", True), ("Instance16", False)])
+def test_colgen_probe_keeps_exact_pricing_where_the_programme_misses_the_counts(shared_data, name, keeps_exact):
+    """The first round of long rows (168 cells here) is priced both ways. On Instance14 (nights
+    capped at 5) the programme's rows gain about a third of what the exact rows gain, so pricing
+    stays exact; on Instance16 they gain nearly as much, so the faster programme prices."""
+    spec = to_spec(load(shared_data / "benchmarks" / "curtois" / f"{name}.txt"))
+    assert spec.horizon * spec.n_shifts > colgen.EXACT_CELLS
+    roster = search.repair(spec, greedy(spec), time.monotonic() + 20)
+    gen = colgen.Generator(spec, [roster])
+    gen.columns(time.monotonic() + 30, list(range(spec.n_people)), max_rounds=1)
+    gen.pool.shutdown()
+    assert not gen.probe and gen.timed == keeps_exact

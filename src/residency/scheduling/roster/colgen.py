@@ -45,11 +45,14 @@ SCALE = 1000  # CP-SAT pricing: costs (duals are fractional) scaled to integers
 PRICE_LIMIT = 0.5  # seconds for one person's CP-SAT pricing model
 THREADS = 2  # pricing threads
 EXACT_CELLS = 140  # rows of at most this many (day, shift type) cells are priced exactly from the start
-# longer rows are priced exactly, each round timed, until a round takes longer than this; then by the
-# programme. The programme prices per-type counts poorly (Instance14: its LP stalled at 7779 where
-# exact pricing reached 1278, the optimum), but exact rounds on 84-day rows are slow (Instance18:
-# 4.3 s a round, seven rounds in 30 s against 114 with the programme)
-EXACT_ROUND_S = 3.0
+# longer rows: the first round is priced both ways. When the programme's rows then gain (sum of
+# negative reduced costs) at least this share of what the exact rows gain, the programme prices
+# (faster: Instance12 came to 4340-4507 with it and 5342-5684 with exact pricing); else pricing is
+# exact - the programme prices per-type counts poorly (Instance14, nights capped at 5: share 0.32,
+# and its LP stalled at 7779 where exact pricing reached 1278, the optimum; 15: 0.19; 12, 16, 18:
+# 0.92-0.99) - each round timed, until one takes longer than ``EXACT_ROUND_S``
+PROGRAMME_SHARE = 0.8
+EXACT_ROUND_S = 3.0  # Instance15: exact rounds of 2.9-4.7 s; its root LP at 30 s: 4433 timed, 4696 exact
 ROOT_SHARE = 0.5  # share of the column-generation time for the root LP
 DIVE_ROUNDS = 4  # pricing rounds between two fixing steps of the dive
 
@@ -323,7 +326,8 @@ class Generator:
         # the programme, and exact rows made the LP and the dive converge: Instances 8 and 9 at
         # 2 % and 4 % against 11 % and 26 %); longer rows are priced by the programme first
         self.exact = spec.horizon * spec.n_shifts <= EXACT_CELLS
-        self.timed = not self.exact  # exact until a round is slow (``EXACT_ROUND_S``)
+        self.probe = not self.exact  # the first round decides (``PROGRAMME_SHARE``)
+        self.timed = False  # exact until a round is slow (``EXACT_ROUND_S``)
         self.stop: float | None = None  # the best roster's objective: pricing stops at a bound that proves it
 
     def columns(
@@ -344,11 +348,17 @@ class Generator:
             lp, pi, lam = self.master.solve_lp()
             self.rounds += 1
             n = len(people)
-            exact |= self.timed
+            probe, self.probe = self.probe, False
+            exact |= self.timed or probe
             started = time.monotonic()
             run = self.pool.map if exact else map  # the programme holds the interpreter: one thread
             priced = list(run(self._price, people, [lam] * n, [end] * n, [exact] * n))
-            if self.timed and time.monotonic() - started > EXACT_ROUND_S:
+            if probe:  # the same duals priced by the programme: keep it if it gains nearly as much
+                fast = list(map(self._price, people, [lam] * n, [end] * n, [False] * n))
+                exact_gain = sum(min(0.0, c - pi[p]) for p, r, c, _ in priced if r is not None)
+                fast_gain = sum(min(0.0, c - pi[p]) for p, r, c, _ in fast if r is not None)
+                self.timed = exact = fast_gain > PROGRAMME_SHARE * exact_gain
+            elif self.timed and time.monotonic() - started > EXACT_ROUND_S:
                 self.timed = exact = False
             added, gap, all_exact = 0, 0.0, True
             for p, row, cost, proven in priced:
@@ -360,6 +370,10 @@ class Generator:
                 if rc < -EPS:
                     gap += rc
                     added += self.master.add(p, row)
+            if probe:  # the programme's rows join too (after the exact ones, which count for ``added``)
+                for p, row, cost, _proven in fast:
+                    if row is not None and cost - pi[p] < -EPS:
+                        self.master.add(p, row)
             if all_exact and whole:
                 bound = max(bound if bound is not None else -np.inf, lp + gap)
             if self.verbose:
