@@ -76,7 +76,6 @@ class Pricer:
     work: np.ndarray
     off: np.ndarray
     alone: RosterSpec = field(init=False)
-    cells: dict[int, int] = field(init=False, default_factory=dict)  # day -> shift (or OFF) fixed by the dive
 
     def __post_init__(self) -> None:
         s, p = self.spec, self.p
@@ -104,22 +103,24 @@ class Pricer:
     def legal(self, row: np.ndarray) -> bool:
         return not measure(self.alone, row[None, :])[1]
 
-    def price(self, lam: np.ndarray, deadline: float, exact: bool = True) -> tuple[np.ndarray | None, float, bool]:
+    def price(
+        self, lam: np.ndarray, deadline: float, exact: bool = True, cells: dict[int, int] | None = None
+    ) -> tuple[np.ndarray | None, float, bool]:
         """(the cheapest legal row for cell costs work - lam, its cost, proven cheapest); not
         ``exact``: the programme's row, or nothing when it breaks a rule the programme does not
         track."""
         work = self.work - lam
         if not exact:
             dp_work, dp_off = work, self.off
-            if self.cells:  # fixed cells: every other choice that day costs inf
+            if cells:  # fixed cells: every other choice that day costs inf
                 dp_work, dp_off = work.copy(), self.off.copy()
-                for d, s in self.cells.items():
+                for d, s in cells.items():
                     keep = dp_work[d, s] if s != OFF else 0.0
                     dp_work[d, :] = np.inf
                     if s != OFF:
                         dp_work[d, s], dp_off[d] = keep, np.inf
             row = _dp_row(self.spec, self.p, dp_work, dp_off)
-            if row is not None and self.legal(row) and self.agrees(row):
+            if row is not None and self.legal(row) and agrees(row, cells):
                 return row, row_cost(work, self.off, row), False
             return None, np.inf, False
         # off costs enter as "- off[d] per day worked" plus a constant
@@ -133,7 +134,7 @@ class Pricer:
         solver.parameters.max_time_in_seconds = max(0.05, min(PRICE_LIMIT, deadline - time.monotonic()))
         solver.parameters.num_workers = 1
         solver.parameters.cp_model_presolve = False
-        saved = self._fix_cells()
+        saved = self._fix_cells(cells or {})
         try:
             status = solver.Solve(self.model)
         finally:
@@ -145,13 +146,10 @@ class Pricer:
         row = rmodel.roster_of(solver.ResponseProto().solution, self.alone, self.v)[0]
         return row, row_cost(work, self.off, row), status == cp_model.OPTIMAL
 
-    def agrees(self, row: np.ndarray) -> bool:
-        return all(row[d] == s for d, s in self.cells.items())
-
-    def _fix_cells(self) -> list[tuple[int, tuple[int, int]]]:
-        """Fix the model's variables of the fixed cells; returns the domains to restore."""
+    def _fix_cells(self, cells: dict[int, int]) -> list[tuple[int, tuple[int, int]]]:
+        """Fix the model's variables of ``cells``; returns the domains to restore."""
         proto, saved = self.model.Proto(), []
-        for d, s_fixed in self.cells.items():
+        for d, s_fixed in cells.items():
             pairs = [(self.v.work[0][d].Index(), int(s_fixed != OFF))]
             pairs += [(x.Index(), int(s == s_fixed)) for s in range(self.spec.n_shifts)
                       if (x := self.v.x.get((0, d, s))) is not None]  # fmt: skip
@@ -160,6 +158,11 @@ class Pricer:
                 saved.append((i, (dom[0], dom[1])))  # booleans: a domain of two bounds
                 dom[0] = dom[1] = value
         return saved
+
+
+def agrees(row: np.ndarray, cells: dict[int, int] | None) -> bool:
+    """``row`` keeps every fixed cell (day -> shift or OFF)."""
+    return not cells or all(row[d] == s for d, s in cells.items())
 
 
 def _dp_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, rounds: int = 6) -> np.ndarray | None:
@@ -224,19 +227,18 @@ class Master:
                       np.ones(len(idx)))  # fmt: skip
         self.cols.append((p, row.copy()))
         self.of[p].append(len(self.cols) - 1)
-        if not self.agrees(p, row):
+        if not agrees(row, self.cells[p]):
             self.h.changeColBounds(self.n_aux + len(self.cols) - 1, 0.0, 0.0)
         return True
-
-    def agrees(self, p: int, row: np.ndarray) -> bool:
-        return all(row[d] == s for d, s in self.cells[p].items())
 
     def fix_cells(self, p: int, cells: dict[int, int]) -> None:
         """Person p's ``cells`` (day -> shift or OFF) fixed on top of earlier ones; ``{}`` after
         ``clear_cells`` lifts them. Columns that disagree get the upper bound 0."""
         self.cells[p].update(cells)
         for j in self.of[p]:
-            self.h.changeColBounds(self.n_aux + j, 0.0, highspy.kHighsInf if self.agrees(p, self.cols[j][1]) else 0.0)
+            self.h.changeColBounds(
+                self.n_aux + j, 0.0, highspy.kHighsInf if agrees(self.cols[j][1], self.cells[p]) else 0.0
+            )
 
     def clear_cells(self, p: int) -> None:
         self.cells[p] = {}
@@ -388,7 +390,7 @@ class Generator:
         return lp, bound, False
 
     def _price(self, p: int, lam: np.ndarray, end: float, exact: bool) -> tuple[int, np.ndarray | None, float, bool]:
-        return (p, *self.pricers[p].price(lam, end, exact))
+        return (p, *self.pricers[p].price(lam, end, exact, self.master.cells[p]))
 
 
 def dive(gen: Generator, end: float, firm: float = 0.9) -> np.ndarray:
@@ -434,14 +436,12 @@ def dive(gen: Generator, end: float, firm: float = 0.9) -> np.ndarray:
                 _y, p, d = best
                 fixes = {p: {d: int(m.cols[top[p][1]][1][d])}}
             for p, cells in fixes.items():
-                m.fix_cells(p, cells)
-                gen.pricers[p].cells = dict(m.cells[p])
+                m.fix_cells(p, cells)  # the pricing reads them from the master
             if not fixes:  # every cell fixed yet fractional: cannot happen with one column per row
                 end = time.monotonic()
     finally:
         for p in range(P):
             m.clear_cells(p)
-            gen.pricers[p].cells = {}
 
 
 def generate(
