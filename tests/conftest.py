@@ -33,11 +33,22 @@ def _postgres_url(worker: str) -> str | None:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
-    url = _postgres_url(worker_id) or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    pg = _postgres_url(worker_id)
+    url = pg or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     migrate.upgrade(url)
-    return url
+    yield url
+    if pg:  # the per-worker database goes with the session (each run used to leave two behind)
+        _drop_database(pg)
 
 
 @pytest.fixture(scope="session")
