@@ -9,8 +9,8 @@ through the soft cover unit. The master problem chooses one row (column) per per
 
 where ``cost_j`` is the row's request penalty and ``a_ij`` = 1 when row j works need i's shift on its
 day. Its LP relaxation is solved by HiGHS; new rows are priced per person with the linear cost
-request cost - lam: exactly by a CP-SAT model of that person alone (every hard unit), or first by
-the dynamic programme of ``dp`` on long rows (faster, not exact). The LP of this formulation is
+request cost - lam: exactly by a CP-SAT model of that person alone (every hard unit), or on long rows by
+the dynamic programme of ``dp`` when a first round shows it nearly as good (faster, not exact). The LP of this formulation is
 far tighter than the compact model's (1140.6 against 743 on Instance5, optimum 1143).
 
 Rosters come from a dive over cells (fix each person's cells that their largest LP row shares with
@@ -68,8 +68,8 @@ class Pricer:
     """Person p's pricing: exact by a CP-SAT model of p alone (built once, its objective replaced
     per call, presolve off: 15-60 ms a person), or fast by the dynamic programme of ``dp``. The
     programme is not exact - per-type counts are priced, and here successions are re-chosen after
-    the working days are fixed (see ``_dp_row``) - but on long rows it is the faster (Instances
-    12-19 came out better with it)."""
+    the working days are fixed (see ``_dp_row``) - but on long rows it is the faster (see
+    ``PROGRAMME_SHARE`` for when it is used)."""
 
     spec: RosterSpec
     p: int
@@ -326,7 +326,7 @@ class Generator:
         self.pool = ThreadPoolExecutor(THREADS)
         # exact pricing throughout when a row has few cells (CP-SAT per person is then as fast as
         # the programme, and exact rows made the LP and the dive converge: Instances 8 and 9 at
-        # 2 % and 4 % against 11 % and 26 %); longer rows are priced by the programme first
+        # 2 % and 4 % against 11 % and 26 %); on longer rows the first round decides (``probe``)
         self.exact = spec.horizon * spec.n_shifts <= EXACT_CELLS
         self.probe = not self.exact  # the first round decides (``PROGRAMME_SHARE``)
         self.timed = False  # exact until a round is slow (``EXACT_ROUND_S``)
