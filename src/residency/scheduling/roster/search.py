@@ -314,8 +314,11 @@ def search(
     sub_limit: float | None = None,
     on_improve: Any = None,
     bound: float | None = None,
+    exchange: Any = None,
 ) -> np.ndarray:
-    """LNS from a hard-feasible ``roster`` until ``deadline``; returns the best roster."""
+    """LNS from a hard-feasible ``roster`` until ``deadline``; returns the best roster. ``exchange``
+    (``parallel.Link``) is offered the incumbent before each move and may hand back another
+    search's roster, which the search continues from when it is hard-feasible and strictly better."""
     rng = random.Random(seed)
     sub_limit = SUB_LIMIT if sub_limit is None else sub_limit
     roster = roster.copy()
@@ -329,6 +332,14 @@ def search(
         left = deadline - time.monotonic()
         if left < 0.2 or (bound is not None and obj <= bound):
             break
+        other = None if exchange is None else exchange(obj, roster)
+        if other is not None:
+            other_obj, other_hard, _ = measure(spec, other)
+            better = not other_hard and other_obj < obj
+            if better and (full is None or full.set_roster(other, min(left, 5.0), workers)):
+                roster, obj = other.copy(), other_obj
+                if on_improve is not None:
+                    on_improve(obj)
         kind = kinds[it % len(kinds)]
         it += 1
         if full is None and kind in ("person", "cover"):  # big: one person's exact best row (dp)
@@ -377,6 +388,8 @@ def search(
         if new_obj < obj and on_improve is not None:
             on_improve(new_obj)
         obj = new_obj
+    if exchange is not None:  # the last improvement goes out too
+        exchange(obj, roster)
     return roster
 
 

@@ -13,6 +13,7 @@ from ortools.sat.python import cp_model
 from residency.scheduling import cpsat, lns
 from residency.scheduling.cpsat import RunContext
 from residency.scheduling.roster import model as rmodel
+from residency.scheduling.roster import parallel
 from residency.scheduling.roster.greedy import greedy
 from residency.scheduling.roster.spec import RosterSpec
 from residency.scheduling.roster.units import measure
@@ -21,6 +22,10 @@ ALGORITHMS = ("greedy", "cpsat", "hybrid", "hybrid-mip", "lp")
 FULL_MAX_VARS = 60_000  # hybrid: larger models are searched by restricted sub-models only
 MIP_SHARE = 0.4  # hybrid: share of the time limit for the MIP (HiGHS) phase
 MIP_MAX_VARS = 60_000
+# hybrid: no HiGHS phase above this many (person, day, shift type) cells: on Curtois 12, 15 and 19
+# (11,340-16,800 cells) it never solved the relaxation in its 12-20 s (bounds 0, 82, 0 in every run)
+# nor improved the roster, and the LNS is still gaining fast when it starts
+MIP_MAX_CELLS = 6_000
 CP_FIRST = 0.1  # hybrid-mip: share of the time for a first CP-SAT roster handed to the MIP as its start
 HYBRID_MIP_SHARE = 0.3  # hybrid-mip: share of the time for the MIP warm start
 MIP_HINT = 0  # hybrid: 1 hands the LNS roster to the MIP as its start (cold was better on Instance9)
@@ -180,13 +185,28 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
     from residency.scheduling.roster import search
 
     deadline = t0 + ctx.time_limit
-    size = spec.n_people * spec.horizon * spec.n_shifts
     roster = search.repair(spec, start, deadline - 0.5, ctx.seed)
     first = time.monotonic() - t0
     obj, hard, _ = measure(spec, roster)
     ctx.report(objective=obj, phase="repair", hard=len(hard))
     if hard:  # out of time before every row was legal
         return RosterResult("unknown", None, seconds=time.monotonic() - t0, hard_breaches=[b.message for b in hard])
+    helpers: list[parallel.Helper] = []
+    try:
+        return _improve(spec, ctx, roster, obj, t0, first, helpers)
+    finally:
+        for helper in helpers:
+            helper.close()
+
+
+def _improve(spec: RosterSpec, ctx: RunContext, roster: np.ndarray, obj: int, t0: float, first: float,
+             helpers: list) -> RosterResult:  # fmt: skip
+    """Column generation, then the LNS and HiGHS from the best roster so far, the LNS trading rosters
+    with a second one on the other core (``parallel``; started into ``helpers``) from there on."""
+    from residency.scheduling.roster import search
+
+    deadline = t0 + ctx.time_limit
+    size = spec.n_people * spec.horizon * spec.n_shifts
     bound = None
     # rows priced by column generation: a dive, the master IP and a lower bound
     if COLGEN_SHARE > 0 and size <= FULL_MAX_VARS and spec.horizon * spec.n_shifts <= COLGEN_MAX_ROW_CELLS:
@@ -201,6 +221,15 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
         if bound is not None and obj <= bound:
             _, _, parts = measure(spec, roster)
             return RosterResult("optimal", roster, obj, bound, time.monotonic() - t0, [], parts, first)
+    # the helper starts only now: during column generation it took a core from the exact pricing
+    # (two threads) and 14 and 18 came out worse (13-14 % and 15-17 % in two runs each, against
+    # 1-9 % and 7-10 % without it)
+    helper = parallel.start(spec, roster, deadline, ctx.seed + 1, size <= FULL_MAX_VARS, ctx.workers)
+    if helper is not None:
+        helpers.append(helper)
+        ctx.notes.append("roster: a second LNS ran on the other core")
+    exchange = None if helper is None else helper.exchange
+    threads = max(1, ctx.workers - (helper is not None))
     full = None
     if size <= FULL_MAX_VARS:
         full = search.FullModel(spec, roster)
@@ -208,15 +237,20 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
     def improved(value: int) -> None:
         ctx.report(objective=value, phase="lns")
 
-    if full is not None and len(full.proto.variables) <= MIP_MAX_VARS and HYBRID_MIP_SHARE > 0:
+    if (
+        full is not None
+        and size <= MIP_MAX_CELLS
+        and len(full.proto.variables) <= MIP_MAX_VARS
+        and HYBRID_MIP_SHARE > 0
+    ):
         # a short LNS, then HiGHS from its roster (strong on the smaller instances, and a bound),
         # then the LNS again from the better of the two
         from residency.scheduling.mip import solve_model
 
         left = deadline - time.monotonic()
         roster = search.search(spec, roster, time.monotonic() + LNS_FIRST * left, ctx.seed, 1, full,
-                               on_improve=improved)  # fmt: skip
-        warm = solve_model(full.model, HYBRID_MIP_SHARE * left, hints=list(full.values), threads=max(1, ctx.workers))
+                               on_improve=improved, exchange=exchange)  # fmt: skip
+        warm = solve_model(full.model, HYBRID_MIP_SHARE * left, hints=list(full.values), threads=threads)
         if warm.bound is not None:
             bound = max(bound or warm.bound, warm.bound)
         if warm.values is not None:
@@ -228,8 +262,16 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
             if warm.status == "optimal" and not mip_hard:
                 obj, hard, parts = measure(spec, roster)
                 return RosterResult("optimal", roster, obj, warm.bound, time.monotonic() - t0, [], parts, first)
-    roster = search.search(spec, roster, deadline - 0.1, ctx.seed, 1, full, on_improve=improved, bound=bound)
+    roster = search.search(spec, roster, deadline - 0.1, ctx.seed, 1, full, on_improve=improved, bound=bound,
+                           exchange=exchange)  # fmt: skip
     obj, hard, parts = measure(spec, roster)
+    last = None if helper is None else helper.close(wait=parallel.MARGIN)
+    if last is not None and last[0] < obj:  # the helper's final improvement came after the main search's last look
+        other = last[1]
+        other_obj, other_hard, other_parts = measure(spec, other)
+        if not other_hard and other_obj < obj:
+            roster, obj, hard, parts = other, other_obj, other_hard, other_parts
+            improved(obj)
     status = "optimal" if bound is not None and obj <= bound + 1e-6 and not hard else "feasible"
     return RosterResult(status if not hard else "infeasible", roster, obj, bound, time.monotonic() - t0,
                         [b.message for b in hard], parts, first)  # fmt: skip
