@@ -105,3 +105,16 @@ def test_bench_cli_rejects_bad_file(tmp_path):
     res = CliRunner().invoke(app, ["benchmark", "curtois", "--instance", str(bad), "--time-limit", "1"])
     assert res.exit_code == 2
     assert "the horizon must be a whole number" in res.output
+
+
+def test_bench_negative_bounds_are_reported_as_zero_when_no_weight_is_negative(folder):
+    from dataclasses import replace
+
+    from residency.scheduling.roster.solve import floor_bound
+
+    spec = to_spec(load(folder / "Instance5.txt"))
+    assert floor_bound(spec, -29385.0) == 0
+    assert floor_bound(spec, 1141.0) == 1141.0 and floor_bound(spec, None) is None
+    r = spec.on_requests[0]
+    negative = replace(spec, on_requests=[replace(r, weight=-5), *spec.on_requests[1:]])
+    assert floor_bound(negative, -3.0) == -3.0  # a negative weight: below 0 is possible

@@ -1,9 +1,9 @@
 """A second roster LNS in its own process, on the machine's other core, trading incumbents with the
 main search.
 
-Everything else in ``solve`` (repair, column generation, the LNS, HiGHS) keeps about one core busy:
-on Curtois 15 and 19 a 60 s run used 47 s and 31 s of CPU beyond the first core's 40 and 30 s of a
-shorter run, i.e. close to one core of two. The helper starts from the repaired roster and runs
+Everything else in ``solve`` (repair, column generation, the LNS, HiGHS) keeps about one core of two
+busy: a 40 s run of Curtois 15 used 47 s of CPU, a 30 s run of 19 used 31 s. The helper starts from
+the roster ``solve`` hands it (after column generation, else after the repair) and runs
 ``search.search`` with another seed until the deadline. Each side offers every improvement it makes
 (``Link``) and takes the other's roster whenever that is strictly better, so the main search goes on
 from the best roster either has found. A process rather than a thread: the search is Python between
