@@ -22,6 +22,7 @@ import numpy as np
 from residency.scheduling.roster.spec import RosterSpec
 
 MARGIN = 0.6  # seconds before the main deadline at which the helper sends its last roster and stops
+HELPER_MIN_S = 5.0  # less time left than this: a spawned interpreter would not pay for itself
 
 
 class Link:
@@ -76,14 +77,15 @@ class Helper:
                                    daemon=True)  # fmt: skip
         self.process.start()
 
-    def best(self) -> tuple[float, np.ndarray] | None:
-        """The best roster the helper has sent and the main side has not yet taken."""
-        return self.exchange.receive()
-
     def close(self, wait: float = 0.0) -> tuple[float, np.ndarray] | None:
         """Stop the helper (after up to ``wait`` seconds for it to finish) and return its last offer."""
         self.process.join(max(0.0, wait))
         got = self.exchange.receive()
+        if wait > 0 and self.process.is_alive():  # it may have waited for that read to flush its last roster
+            self.process.join(0.3)
+            late = self.exchange.receive()
+            if late is not None and (got is None or late[0] < got[0]):
+                got = late
         if self.process.is_alive():
             self.process.terminate()
             self.process.join(1.0)
@@ -99,6 +101,3 @@ def start(spec: RosterSpec, roster: np.ndarray, deadline: float, seed: int, whol
         return Helper(spec, roster, deadline, seed, whole)
     except OSError:  # no process or semaphore to be had: the main search runs alone
         return None
-
-
-HELPER_MIN_S = 5.0  # less time left than this: a spawned interpreter would not pay for itself
