@@ -191,21 +191,6 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
     ctx.report(objective=obj, phase="repair", hard=len(hard))
     if hard:  # out of time before every row was legal
         return RosterResult("unknown", None, seconds=time.monotonic() - t0, hard_breaches=[b.message for b in hard])
-    helpers: list[parallel.Helper] = []
-    try:
-        return _improve(spec, ctx, roster, obj, t0, first, helpers)
-    finally:
-        for helper in helpers:
-            helper.close()
-
-
-def _improve(spec: RosterSpec, ctx: RunContext, roster: np.ndarray, obj: int, t0: float, first: float,
-             helpers: list) -> RosterResult:  # fmt: skip
-    """Column generation, then the LNS and HiGHS from the best roster so far, the LNS trading rosters
-    with a second one on the other core (``parallel``; started into ``helpers``) from there on."""
-    from residency.scheduling.roster import search
-
-    deadline = t0 + ctx.time_limit
     size = spec.n_people * spec.horizon * spec.n_shifts
     bound = None
     # rows priced by column generation: a dive, the master IP and a lower bound
@@ -225,9 +210,23 @@ def _improve(spec: RosterSpec, ctx: RunContext, roster: np.ndarray, obj: int, t0
     # (two threads) and 14 and 18 came out worse (13-14 % and 15-17 % in two runs each, against
     # 1-9 % and 7-10 % without it)
     helper = parallel.start(spec, roster, deadline, ctx.seed + 1, size <= FULL_MAX_VARS, ctx.workers)
-    if helper is not None:
-        helpers.append(helper)
-        ctx.notes.append("roster: a second LNS ran on the other core")
+    if helper is None:
+        return _search(spec, ctx, roster, bound, t0, first, None)
+    ctx.notes.append("roster: a second LNS ran on the other core")
+    try:
+        return _search(spec, ctx, roster, bound, t0, first, helper)
+    finally:
+        helper.close()
+
+
+def _search(spec: RosterSpec, ctx: RunContext, roster: np.ndarray, bound: int | None, t0: float, first: float,
+            helper: parallel.Helper | None) -> RosterResult:  # fmt: skip
+    """The LNS and (on models up to ``MIP_MAX_CELLS``) HiGHS from ``roster``, the LNS trading rosters
+    with the ``helper`` on the other core when there is one."""
+    from residency.scheduling.roster import search
+
+    deadline = t0 + ctx.time_limit
+    size = spec.n_people * spec.horizon * spec.n_shifts
     exchange = None if helper is None else helper.exchange
     threads = max(1, ctx.workers - (helper is not None))
     full = None
@@ -266,11 +265,10 @@ def _improve(spec: RosterSpec, ctx: RunContext, roster: np.ndarray, obj: int, t0
                            exchange=exchange)  # fmt: skip
     obj, hard, parts = measure(spec, roster)
     last = None if helper is None else helper.close(wait=parallel.MARGIN)
-    if last is not None and last[0] < obj:  # the helper's final improvement came after the main search's last look
-        other = last[1]
-        other_obj, other_hard, other_parts = measure(spec, other)
+    if last is not None:  # the helper's final improvement came after the main search's last look
+        other_obj, other_hard, other_parts = measure(spec, last[1])
         if not other_hard and other_obj < obj:
-            roster, obj, hard, parts = other, other_obj, other_hard, other_parts
+            roster, obj, hard, parts = last[1], other_obj, other_hard, other_parts
             improved(obj)
     status = "optimal" if bound is not None and obj <= bound + 1e-6 and not hard else "feasible"
     return RosterResult(status if not hard else "infeasible", roster, obj, floor_bound(spec, bound),
