@@ -380,6 +380,10 @@ MU_STEPS = 5
 # on smaller ones (1-19, where column generation builds the roster from the repaired one) the
 # untracked programme's rows seeded better dives (6 and 10: 1951 and 4635 against 2042 and 4749, twice)
 EXACT_FROM_CELLS = 60_000
+# ... and up to this many: above it the tracked programme made the repair 3-3.5 times slower and no
+# better (Instance22: 139 s and 73834 against 45 s and 71574; 23: 262 s and 73165 against 75 s and
+# 41246; 21, 145,600 cells: 48 s and 30527 against 29 s and 33667)
+EXACT_TO_CELLS = 150_000
 
 
 def best_feasible_row(
@@ -389,7 +393,7 @@ def best_feasible_row(
     counts priced in over a few rounds (a growing price on each type worked too often); the row may
     still break a count - check it with the units."""
     if exact is None:
-        exact = spec.n_people * spec.horizon * spec.n_shifts > EXACT_FROM_CELLS
+        exact = EXACT_FROM_CELLS < spec.n_people * spec.horizon * spec.n_shifts <= EXACT_TO_CELLS
     work, off = costs(spec, p, roster)
     price = np.zeros(spec.n_shifts)
     limit = np.array(spec.max_per_shift[p])
