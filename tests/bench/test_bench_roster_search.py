@@ -135,3 +135,20 @@ def test_bench_repair_and_search_give_a_legal_roster(folder):
     better = search.search(spec, roster, time.monotonic() + 3, full=None)
     ev2 = evaluate(inst, to_roster(spec, better))
     assert ev2.feasible and ev2.objective <= ev.objective
+
+
+def test_bench_window_neighbourhoods_can_be_placed_over_under_cover(monkeypatch):
+    """With ``WINDOW_AT_SHORT`` = 1 every window holds a day with an under-covered shift; with 0
+    the windows fall anywhere. TINY needs cover on days 0 and 1 only, and nobody works."""
+    import random
+
+    spec = to_spec(parse(TINY))
+    roster = np.full((spec.n_people, spec.horizon), OFF, dtype=np.int32)
+
+    def windows(share: float) -> list[tuple[int, int]]:
+        monkeypatch.setattr(search, "WINDOW_AT_SHORT", share)
+        hoods = search.Neighbourhoods(spec, random.Random(3), big=False)
+        return [hoods.pick("window", roster)[1:] for _ in range(60)]
+
+    assert all(lo <= 1 and hi - lo >= 2 for lo, hi in windows(1.0))
+    assert any(lo > 1 for lo, _hi in windows(0.0))
