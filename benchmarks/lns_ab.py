@@ -2,9 +2,10 @@
 
 A whole ``hybrid`` run of Curtois 12-19 moves 15-30 points between seeds, so one run per version
 cannot rank two versions. The LNS alone (``search.search``, one core, no helper) from one saved
-roster is close to reproducible for a given seed: Instance15 from a 30 s roster, seeds 0-2, 25 s,
-run twice, gave 4617/4906/4623 and 4619/4905/4611. So each variant runs the same seeds from the same
-start, and the table pairs them.
+roster mostly repeats itself for a given seed: Instance15 from a 30 s roster, seeds 0-2, 25 s, run
+twice, gave 4617/4906/4623 and 4619/4905/4611. It is not exact (sub-solves stop on time, so a run
+can branch off: Instance19 seed 4 gave 4455 once and 4865 the next time), so use several seeds and
+count the pairs. Each variant runs the same seeds from the same start, and the table pairs them.
 
     .venv/bin/python benchmarks/lns_ab.py --instance Instance19 [--start-seconds 30] [--seconds 25]
         [--seeds 0 1 2] [--variant NAME:roster.search.SUB_LIMIT=1.0,roster.search.DP_EVERY=6 ...]
