@@ -258,6 +258,26 @@ def test_colgen_long_rows_stay_exact_while_rounds_are_quick(shared_data, monkeyp
     assert not slow.timed and not slow.exact
 
 
+def test_colgen_chunked_pricing_converges_to_the_same_root_bound(shared_data, monkeypatch):
+    """Once a round over everybody is slow (``CHUNK_ROUND_S``), each round prices a third of the
+    people in turn (``CHUNKS``); convergence is a whole cycle that adds nothing, at which point
+    every person was priced at the same duals, so the LP value is a bound. On Instance2 it is the
+    proven optimum 828, as with rounds over everybody."""
+    spec = to_spec(load(shared_data / "benchmarks" / "curtois" / "Instance2.txt"))
+    roster = search.repair(spec, greedy(spec), time.monotonic() + 20)
+    monkeypatch.setattr(colgen, "EXACT_CELLS", 0)  # every row counts as long
+    monkeypatch.setattr(colgen, "PROGRAMME_SHARE", 10.0)  # the probe always keeps exact pricing
+    monkeypatch.setattr(colgen, "EXACT_ROUND_S", 1e9)
+    monkeypatch.setattr(colgen, "CHUNKS", 3)
+    monkeypatch.setattr(colgen, "CHUNK_ROUND_S", 0.0)  # every round counts as slow
+    gen = colgen.Generator(spec, [roster])
+    lp, bound, converged = gen.columns(time.monotonic() + 60, list(range(spec.n_people)))
+    gen.pool.shutdown()
+    assert gen.timed and gen.chunks == 3
+    assert converged and bound is not None and abs(bound - lp) < 1e-6
+    assert math.ceil(bound - 1e-6) == 828
+
+
 @pytest.mark.parametrize(("name", "keeps_exact"), [("Instance14", True), ("Instance16", False)])
 def test_colgen_probe_keeps_exact_pricing_where_the_programme_misses_the_counts(shared_data, name, keeps_exact):
     """The first round of long rows (168 cells here) is priced both ways. On Instance14 (nights
