@@ -66,6 +66,11 @@ CHUNK_ROUND_S = 1.5
 # at 0.7 it finished at 18 s of 30 with 5178, and whole runs of 12, 15 and 18 came out better in 6
 # of 9 paired seeds (14 and 16 the same)
 DIVE_FIRM = 0.7
+# seconds at most for the master IP after the dive: when the dive ends early, the IP kept the rest
+# of the column-generation time and gained nothing (Curtois 7: 25 s, 1161 against the dive's 1258,
+# and the LNS took that to 1061 in 3 s; 18: 12 s, nothing gained); whole runs with the LNS given
+# that time: 7 1058 1058 1057 (seeds 0-2), 16 at its optimum 3225 three times, 8 1306 (1308)
+IP_LIMIT = 5.0
 
 
 def row_cost(work: np.ndarray, off: np.ndarray, row: np.ndarray) -> float:
@@ -504,7 +509,7 @@ def generate(
     if dived_obj < best_obj:
         best, best_obj = dived, dived_obj
     if proven is None or best_obj > proven:
-        found, _ = gen.master.solve_ip(deadline - time.monotonic(), best)
+        found, _ = gen.master.solve_ip(min(IP_LIMIT, deadline - time.monotonic()), best)
         if found is not None and (found_obj := score(found)) < best_obj:
             best, best_obj = found, found_obj
     if verbose:
