@@ -383,6 +383,8 @@ class Generator:
                 exact_gain = sum(min(0.0, c - pi[p]) for p, r, c, _ in priced if r is not None)
                 fast_gain = sum(min(0.0, c - pi[p]) for p, r, c, _ in fast if r is not None)
                 self.timed = exact = fast_gain > PROGRAMME_SHARE * exact_gain
+                if self.verbose:
+                    print(f"probe: programme {fast_gain:.1f} exact {exact_gain:.1f}", flush=True)
             elif self.timed and k == 1 and CHUNKS > 1 and whole and time.monotonic() - started > CHUNK_ROUND_S:
                 self.chunks = CHUNKS
             elif self.timed and time.monotonic() - started > EXACT_ROUND_S:
