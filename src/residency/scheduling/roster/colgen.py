@@ -71,6 +71,13 @@ DIVE_FIRM = 0.7
 # and the LNS took that to 1061 in 3 s; 18: 12 s, nothing gained); whole runs with the LNS given
 # that time: 7 1058 1058 1057 (seeds 0-2), 16 at its optimum 3225 three times, 8 1306 (1308)
 IP_LIMIT = 5.0
+# the first half of the dive's time fixes only cells at an LP share of 0.9, the rest at DIVE_FIRM:
+# a dive at 0.7 throughout often finished early and poor on Curtois 14 (1403-1522, with 1278
+# optimal), one at 0.9 throughout ran out of time on 12 and 18. Whole runs, seeds 0-2: 14 1282 1281
+# 1281 against 1288 1393 1287 (0.7 throughout); 12 4111 4175 4078 against 4084 4075 4084; 15 4313
+# 4403 4481 against 4306 4378 4288; 18 4682 4564 4669 against 4573 4669 4674
+DIVE_FIRM_EARLY = 0.9
+DIVE_EARLY_SHARE = 0.5
 
 
 def row_cost(work: np.ndarray, off: np.ndarray, row: np.ndarray) -> float:
@@ -427,16 +434,21 @@ class Generator:
 
 def dive(gen: Generator, end: float, firm: float | None = None) -> np.ndarray:
     """Fix cells rather than whole rows: per person, the cells where the person's largest column
-    agrees with an LP share of at least ``firm`` (``DIVE_FIRM``; else the single most certain such
+    agrees with an LP share of at least ``firm`` (by default ``DIVE_FIRM_EARLY`` for the first
+    ``DIVE_EARLY_SHARE`` of the time, then ``DIVE_FIRM``; else the single most certain such
     cell over everybody), pricing a few rounds in between - the rest of each row stays free to be priced
     again. That largest column always survives, so the LP stays feasible. Ends when every person's
     LP value sits on one column (or at ``end``: everybody takes their largest column)."""
     m, spec = gen.master, gen.spec
     P, H = spec.n_people, spec.horizon
-    firm = DIVE_FIRM if firm is None else firm
+    start = time.monotonic()
     try:
         while True:
-            late = time.monotonic() >= end
+            now = time.monotonic()
+            late = now >= end
+            level = firm
+            if level is None:
+                level = DIVE_FIRM_EARLY if now - start < DIVE_EARLY_SHARE * (end - start) else DIVE_FIRM
             if not late:
                 gen.columns(end, list(range(P)), DIVE_ROUNDS, exact_end=False)
             m.solve_lp()
@@ -461,7 +473,7 @@ def dive(gen: Generator, end: float, firm: float | None = None) -> np.ndarray:
                     if d in m.cells[p]:
                         continue
                     y = share[p, d, row[d]]
-                    if y >= firm:
+                    if y >= level:
                         fixes.setdefault(p, {})[d] = int(row[d])
                     elif y > best[0]:
                         best = (y, p, d)
@@ -499,7 +511,9 @@ def generate(
         proven = math.ceil(bound - 1e-6) if bound is not None else None
         if proven is not None and best_obj <= proven:
             return ColgenResult(best, int(best_obj), lp, bound, len(gen.master.cols), gen.rounds)
-        dive_end = t0 + (deadline - t0) * (1 - ip_share)
+        # the dive runs until the master IP's time: on Curtois 12 (column generation alone, 30 s)
+        # it then finished with 5187, where stopping at 70 % of the time left it late (7403)
+        dive_end = deadline - min(IP_LIMIT, (deadline - t0) * ip_share)
         dived = dive(gen, dive_end)
     except LPFailed:
         return ColgenResult(best, int(best_obj), None, None, len(gen.master.cols), gen.rounds)
