@@ -71,13 +71,13 @@ DIVE_FIRM = 0.7
 # and the LNS took that to 1061 in 3 s; 18: 12 s, nothing gained); whole runs with the LNS given
 # that time: 7 1058 1058 1057 (seeds 0-2), 16 at its optimum 3225 three times, 8 1306 (1308)
 IP_LIMIT = 5.0
-# the first half of the dive's time fixes only cells at an LP share of 0.9, the rest at DIVE_FIRM:
-# a dive at 0.7 throughout often finished early and poor on Curtois 14 (1403-1522, with 1278
-# optimal), one at 0.9 throughout ran out of time on 12 and 18. Whole runs, seeds 0-2: 14 1282 1281
-# 1281 against 1288 1393 1287 (0.7 throughout); 12 4111 4175 4078 against 4084 4075 4084; 15 4313
-# 4403 4481 against 4306 4378 4288; 18 4682 4564 4669 against 4573 4669 4674
-DIVE_FIRM_EARLY = 0.9
-DIVE_EARLY_SHARE = 0.5
+# a dive that ends with at least this share of its time left is followed by a second one, at
+# SECOND_FIRM in the first half of the time left and DIVE_FIRM after (the better roster is kept,
+# the IP has both dives' rows): on Curtois 14 the dive at 0.7 finished early and poor (1403-1522,
+# optimum 1278) where such a dive alone did well (1281-1282 in three whole runs); on 16 the dive at
+# 0.7 did better (3430 against 3524; whole run 3225 against 3328)
+SECOND_DIVE_LEFT = 0.5
+SECOND_FIRM = 0.9
 
 
 def row_cost(work: np.ndarray, off: np.ndarray, row: np.ndarray) -> float:
@@ -432,23 +432,22 @@ class Generator:
         return (p, *self.pricers[p].price(lam, end, exact, self.master.cells[p]))
 
 
-def dive(gen: Generator, end: float, firm: float | None = None) -> np.ndarray:
+def dive(gen: Generator, end: float, firm: float | None = None, early: float | None = None) -> np.ndarray:
     """Fix cells rather than whole rows: per person, the cells where the person's largest column
-    agrees with an LP share of at least ``firm`` (by default ``DIVE_FIRM_EARLY`` for the first
-    ``DIVE_EARLY_SHARE`` of the time, then ``DIVE_FIRM``; else the single most certain such
+    agrees with an LP share of at least ``firm`` (``DIVE_FIRM``; ``early`` instead in the first half
+    of the time; else the single most certain such
     cell over everybody), pricing a few rounds in between - the rest of each row stays free to be priced
     again. That largest column always survives, so the LP stays feasible. Ends when every person's
     LP value sits on one column (or at ``end``: everybody takes their largest column)."""
     m, spec = gen.master, gen.spec
     P, H = spec.n_people, spec.horizon
+    firm = DIVE_FIRM if firm is None else firm
     start = time.monotonic()
     try:
         while True:
             now = time.monotonic()
             late = now >= end
-            level = firm
-            if level is None:
-                level = DIVE_FIRM_EARLY if now - start < DIVE_EARLY_SHARE * (end - start) else DIVE_FIRM
+            level = early if early is not None and now - start < (end - start) / 2 else firm
             if not late:
                 gen.columns(end, list(range(P)), DIVE_ROUNDS, exact_end=False)
             m.solve_lp()
@@ -514,7 +513,14 @@ def generate(
         # the dive runs until the master IP's time: on Curtois 12 (column generation alone, 30 s)
         # it then finished with 5187, where stopping at 70 % of the time left it late (7403)
         dive_end = deadline - min(IP_LIMIT, (deadline - t0) * ip_share)
+        dive_start = time.monotonic()
         dived = dive(gen, dive_end)
+        if dive_end - time.monotonic() >= SECOND_DIVE_LEFT * (dive_end - dive_start):
+            again = dive(gen, dive_end, DIVE_FIRM, early=SECOND_FIRM)
+            if verbose:
+                print(f"{time.monotonic() - t0:6.1f}s first dive {score(dived)}, second {score(again)}", flush=True)
+            if score(again) < score(dived):
+                dived = again
     except LPFailed:
         return ColgenResult(best, int(best_obj), None, None, len(gen.master.cols), gen.rounds)
     finally:
