@@ -14,8 +14,9 @@ the dynamic programme of ``dp`` when a first round shows it nearly as good (fast
 far tighter than the compact model's (1140.6 against 743 on Instance5, optimum 1143).
 
 Rosters come from a dive over cells (fix each person's cells that their largest LP row shares with
-at least 0.9 of their LP weight, else the single most certain cell; price a few rounds with those
-cells fixed in the pricing; repeat until the LP is integral) and from the master solved as an
+at least ``DIVE_FIRM`` of their LP weight, else the single most certain cell; price a few rounds
+with those cells fixed in the pricing; repeat until the LP is integral; a dive that ends early is
+followed by a second, firmer one) and from the master solved as an
 integer programme over every row found (HiGHS, the best roster so far as its start). Fixing cells
 rather than whole rows leaves the rest of a row to be priced again: Instance9 at 60 s came to its
 optimum 439 (whole rows: 452-458), Instance10 to its optimum 4631 proven at 18 s (4635).
@@ -434,10 +435,9 @@ class Generator:
 
 def dive(gen: Generator, end: float, firm: float | None = None, early: float | None = None) -> np.ndarray:
     """Fix cells rather than whole rows: per person, the cells where the person's largest column
-    agrees with an LP share of at least ``firm`` (``DIVE_FIRM``; ``early`` instead in the first half
-    of the time; else the single most certain such
-    cell over everybody), pricing a few rounds in between - the rest of each row stays free to be priced
-    again. That largest column always survives, so the LP stays feasible. Ends when every person's
+    agrees with an LP share of at least ``firm`` (``DIVE_FIRM``; ``early`` instead in the first
+    half of the time; else the single most certain such cell over everybody), pricing a few rounds
+    in between - the rest of each row stays free to be priced again. That largest column always survives, so the LP stays feasible. Ends when every person's
     LP value sits on one column (or at ``end``: everybody takes their largest column)."""
     m, spec = gen.master, gen.spec
     P, H = spec.n_people, spec.horizon
@@ -517,9 +517,10 @@ def generate(
         dived = dive(gen, dive_end)
         if dive_end - time.monotonic() >= SECOND_DIVE_LEFT * (dive_end - dive_start):
             again = dive(gen, dive_end, DIVE_FIRM, early=SECOND_FIRM)
+            first_obj, again_obj = score(dived), score(again)
             if verbose:
-                print(f"{time.monotonic() - t0:6.1f}s first dive {score(dived)}, second {score(again)}", flush=True)
-            if score(again) < score(dived):
+                print(f"{time.monotonic() - t0:6.1f}s first dive {first_obj}, second {again_obj}", flush=True)
+            if again_obj < first_obj:
                 dived = again
     except LPFailed:
         return ColgenResult(best, int(best_obj), None, None, len(gen.master.cols), gen.rounds)
