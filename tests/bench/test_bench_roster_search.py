@@ -78,13 +78,7 @@ def test_bench_hand_made_rows_units_model_and_evaluator_agree():
         obj, hard, _ = measure(spec, grid)
         ev = evaluate(inst, to_roster(spec, grid))
         assert (not hard) == ev.feasible == legal, (text, [b.message for b in hard], ev.hard_violations)
-        full = search.FullModel.__new__(search.FullModel)
-        full.spec = spec
-        from residency.scheduling.roster import model as rmodel
-
-        full.model, full.v = rmodel.build(spec)
-        full.proto = full.model.Proto()
-        full.values = None
+        full = search.FullModel(spec, grid)
         assert full.set_roster(grid, 5.0, 1) == legal, text
         if legal:
             assert obj == ev.objective == round(full.objective)
@@ -135,6 +129,45 @@ def test_bench_repair_and_search_give_a_legal_roster(folder):
     better = search.search(spec, roster, time.monotonic() + 3, full=None)
     ev2 = evaluate(inst, to_roster(spec, better))
     assert ev2.feasible and ev2.objective <= ev.objective
+
+
+def test_bench_full_model_neighbourhood_changes_only_its_cells(folder):
+    """``FullModel.solve`` frees only the chosen people over [lo, hi): every other cell keeps its
+    shift, the accepted roster is no worse and its objective is the measured one, and the fixing
+    constraint is empty again afterwards (the next solve starts from the whole model)."""
+    spec = to_spec(load(folder / "Instance5.txt"))
+    roster = search.repair(spec, greedy(spec), time.monotonic() + 20)
+    start = measure(spec, roster)[0]
+    full = search.FullModel(spec, roster)
+    assert round(full.objective) == start
+    people, lo, hi = {0, 3, 7}, 5, 19
+    ok, _optimal = full.solve(people, lo, hi, 2.0, 0, 1, roster)
+    assert ok  # the incumbent lies in the neighbourhood, so the solve never loses it
+    new = full.roster()
+    outside = np.ones(roster.shape, bool)
+    outside[sorted(people), lo:hi] = False
+    assert (new[outside] == roster[outside]).all()
+    assert measure(spec, new)[0] == round(full.objective) <= start
+    assert len(full.fixed.bool_and.literals) == 0
+    ok, _optimal = full.solve(set(range(spec.n_people)), 0, spec.horizon, 2.0, 0, 1, new)
+    assert ok and round(full.objective) <= measure(spec, new)[0]
+
+
+def test_bench_cover_neighbourhoods_stay_near_the_short_day(monkeypatch):
+    """With ``COVER_HALF`` = 3 a cover neighbourhood spans at most 3 days either side of an
+    under-covered day (TINY: days 0 and 1); with 0 it spans the whole horizon."""
+    import random
+
+    spec = to_spec(parse(TINY))
+    roster = np.full((spec.n_people, spec.horizon), OFF, dtype=np.int32)
+
+    def spans(half: int) -> list[tuple[int, int]]:
+        monkeypatch.setattr(search, "COVER_HALF", half)
+        hoods = search.Neighbourhoods(spec, random.Random(3), big=False)
+        return [hoods.pick("cover", roster)[1:] for _ in range(30)]
+
+    assert all(lo == 0 and hi in (4, 5) for lo, hi in spans(3))
+    assert all((lo, hi) == (0, spec.horizon) for lo, hi in spans(0))
 
 
 def test_bench_window_neighbourhoods_can_be_placed_over_under_cover(monkeypatch):
