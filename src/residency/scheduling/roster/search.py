@@ -6,8 +6,8 @@ restricted to those people, each cover need lowered by the people kept fixed on 
 (``restrict``), built by the same units (``model.build``). Two ways of solving a neighbourhood:
 
 * ``FullModel``: the whole model built once; a neighbourhood (people x day window) is re-solved by
-  fixing every other cell's variables in the proto (domain fixing) and hinting the incumbent - for
-  models of moderate size;
+  fixing every other cell (one ``bool_and`` over their literals, emptied afterwards) and hinting
+  the incumbent - for models of moderate size;
 * ``restrict``: a model of the freed people only (cells outside the window fixed) - for very large
   instances, where building or presolving the whole model each time would cost seconds.
 
