@@ -153,35 +153,27 @@ def test_bench_full_model_neighbourhood_changes_only_its_cells(folder):
     assert ok and round(full.objective) <= measure(spec, new)[0]
 
 
-def test_bench_cover_neighbourhoods_stay_near_the_short_day(monkeypatch):
-    """With ``COVER_HALF`` = 3 a cover neighbourhood spans at most 3 days either side of an
-    under-covered day (TINY: days 0 and 1); with 0 it spans the whole horizon."""
+def _spans(monkeypatch, setting: str, value: float, kind: str, n: int) -> list[tuple[int, int]]:
+    """(lo, hi) of ``n`` neighbourhoods of ``kind`` picked on TINY with nobody working (cover is
+    short on days 0 and 1 only), with ``search.<setting>`` set to ``value``."""
     import random
 
+    monkeypatch.setattr(search, setting, value)
     spec = to_spec(parse(TINY))
     roster = np.full((spec.n_people, spec.horizon), OFF, dtype=np.int32)
+    hoods = search.Neighbourhoods(spec, random.Random(3), big=False)
+    return [hoods.pick(kind, roster)[1:] for _ in range(n)]
 
-    def spans(half: int) -> list[tuple[int, int]]:
-        monkeypatch.setattr(search, "COVER_HALF", half)
-        hoods = search.Neighbourhoods(spec, random.Random(3), big=False)
-        return [hoods.pick("cover", roster)[1:] for _ in range(30)]
 
-    assert all(lo == 0 and hi in (4, 5) for lo, hi in spans(3))
-    assert all((lo, hi) == (0, spec.horizon) for lo, hi in spans(0))
+def test_bench_cover_neighbourhoods_stay_near_the_short_day(monkeypatch):
+    """With ``COVER_HALF`` = 3 a cover neighbourhood spans at most 3 days either side of an
+    under-covered day (TINY: days 0 and 1); with 0 it spans the whole horizon (14 days)."""
+    assert all(lo == 0 and hi in (4, 5) for lo, hi in _spans(monkeypatch, "COVER_HALF", 3, "cover", 30))
+    assert all((lo, hi) == (0, 14) for lo, hi in _spans(monkeypatch, "COVER_HALF", 0, "cover", 30))
 
 
 def test_bench_window_neighbourhoods_can_be_placed_over_under_cover(monkeypatch):
     """With ``WINDOW_AT_SHORT`` = 1 every window holds a day with an under-covered shift; with 0
     the windows fall anywhere. TINY needs cover on days 0 and 1 only, and nobody works."""
-    import random
-
-    spec = to_spec(parse(TINY))
-    roster = np.full((spec.n_people, spec.horizon), OFF, dtype=np.int32)
-
-    def windows(share: float) -> list[tuple[int, int]]:
-        monkeypatch.setattr(search, "WINDOW_AT_SHORT", share)
-        hoods = search.Neighbourhoods(spec, random.Random(3), big=False)
-        return [hoods.pick("window", roster)[1:] for _ in range(60)]
-
-    assert all(lo <= 1 and hi - lo >= 2 for lo, hi in windows(1.0))
-    assert any(lo > 1 for lo, _hi in windows(0.0))
+    assert all(lo <= 1 and hi - lo >= 2 for lo, hi in _spans(monkeypatch, "WINDOW_AT_SHORT", 1.0, "window", 60))
+    assert any(lo > 1 for lo, _hi in _spans(monkeypatch, "WINDOW_AT_SHORT", 0.0, "window", 60))
