@@ -437,8 +437,9 @@ def dive(gen: Generator, end: float, firm: float | None = None, early: float | N
     """Fix cells rather than whole rows: per person, the cells where the person's largest column
     agrees with an LP share of at least ``firm`` (``DIVE_FIRM``; ``early`` instead in the first
     half of the time; else the single most certain such cell over everybody), pricing a few rounds
-    in between - the rest of each row stays free to be priced again. That largest column always survives, so the LP stays feasible. Ends when every person's
-    LP value sits on one column (or at ``end``: everybody takes their largest column)."""
+    in between - the rest of each row stays free to be priced again. That largest column always
+    survives, so the LP stays feasible. Ends when every person's LP value sits on one column (or at
+    ``end``: everybody takes their largest column)."""
     m, spec = gen.master, gen.spec
     P, H = spec.n_people, spec.horizon
     firm = DIVE_FIRM if firm is None else firm

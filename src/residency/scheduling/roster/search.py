@@ -87,16 +87,14 @@ def hard_count(spec: RosterSpec, roster: np.ndarray) -> int:
     return len(measure(spec, roster)[1])
 
 
-def _fix_cell(proto: Any, v: rmodel.RosterVars, spec: RosterSpec, p: int, d: int, s_now: int, saved: list) -> None:
+def _fix_cell(proto: Any, v: rmodel.RosterVars, spec: RosterSpec, p: int, d: int, s_now: int) -> None:
+    """Fix cell (p, d) to ``s_now`` in a model built for one neighbourhood (never undone)."""
     for s in range(spec.n_shifts):
         x = v.x.get((p, d, s))
         if x is not None:
             dom = proto.variables[x.Index()].domain
-            saved.append((x.Index(), tuple(dom)))
             dom[0] = dom[1] = int(s == s_now)
-    w = v.work[p][d].Index()
-    dom = proto.variables[w].domain
-    saved.append((w, tuple(dom)))
+    dom = proto.variables[v.work[p][d].Index()].domain
     dom[0] = dom[1] = int(s_now != OFF)
 
 
@@ -121,11 +119,10 @@ def solve_restricted(
     if window is not None:
         lo, hi = window
         proto = model.Proto()
-        saved: list = []
         for i in range(len(people)):
             for d in range(spec.horizon):
                 if not lo <= d < hi:
-                    _fix_cell(proto, v, sub, i, d, int(rows[i, d]), saved)
+                    _fix_cell(proto, v, sub, i, d, int(rows[i, d]))
     if fix_work:  # the working days as in ``rows``, only the shift types free
         proto = model.Proto()
         for i in range(len(people)):
