@@ -34,6 +34,10 @@ class Link:
         self.inbox, self.outbox = inbox, outbox
         self.known = float("inf")  # best objective sent or received
 
+    def restart(self) -> None:
+        """Forget the best objective sent or received (the objective changed: ``search.phased``)."""
+        self.known = float("inf")
+
     def receive(self) -> tuple[float, np.ndarray] | None:
         best = None
         while True:
@@ -56,24 +60,28 @@ class Link:
 
 
 def _helper(spec: RosterSpec, roster: np.ndarray, deadline: float, seed: int, whole: bool, inbox: Any,
-            outbox: Any) -> None:  # fmt: skip
+            outbox: Any, phase: tuple[RosterSpec, float] | None) -> None:  # fmt: skip
     from residency.scheduling.roster import search
 
+    link = Link(inbox, outbox)
+    if phase is not None and whole:
+        roster = search.phased(roster, phase, seed, link)
     full = search.FullModel(spec, roster) if whole else None
     # time.monotonic is the system-wide CLOCK_MONOTONIC on Linux: the parent's deadline holds here
-    search.search(spec, roster, deadline - MARGIN, seed, 1, full, exchange=Link(inbox, outbox))
+    search.search(spec, roster, deadline - MARGIN, seed, 1, full, exchange=link)
 
 
 class Helper:
     """The helper process; ``exchange`` is the main search's side of the link."""
 
-    def __init__(self, spec: RosterSpec, roster: np.ndarray, deadline: float, seed: int, whole: bool) -> None:
+    def __init__(self, spec: RosterSpec, roster: np.ndarray, deadline: float, seed: int, whole: bool,
+                 phase: tuple[RosterSpec, float] | None = None) -> None:  # fmt: skip
         ctx = mp.get_context("spawn")  # fork would copy OR-Tools' and HiGHS's threads' state
         to_helper, from_helper = ctx.Queue(), ctx.Queue()
         # rosters not yet read when the helper has stopped are dropped at exit rather than waited for
         to_helper.cancel_join_thread()
         self.exchange = Link(from_helper, to_helper)
-        self.process = ctx.Process(target=_helper, args=(spec, roster, deadline, seed, whole, to_helper, from_helper),
+        self.process = ctx.Process(target=_helper, args=(spec, roster, deadline, seed, whole, to_helper, from_helper, phase),
                                    daemon=True)  # fmt: skip
         self.process.start()
 
@@ -92,12 +100,14 @@ class Helper:
         return got
 
 
-def start(spec: RosterSpec, roster: np.ndarray, deadline: float, seed: int, whole: bool, workers: int) -> Helper | None:
+def start(spec: RosterSpec, roster: np.ndarray, deadline: float, seed: int, whole: bool, workers: int,
+          phase: tuple[RosterSpec, float] | None = None) -> Helper | None:  # fmt: skip
     """A helper when there is a core for it and time to use it, else None. Not from a daemonic
-    process (a Celery worker's child may not have children of its own)."""
+    process (a Celery worker's child may not have children of its own). ``phase``: as in
+    ``search.phased``."""
     if workers < 2 or mp.current_process().daemon or deadline - time.monotonic() < HELPER_MIN_S:
         return None
     try:
-        return Helper(spec, roster, deadline, seed, whole)
+        return Helper(spec, roster, deadline, seed, whole, phase)
     except OSError:  # no process or semaphore to be had: the main search runs alone
         return None

@@ -410,4 +410,16 @@ def search(
     return roster
 
 
-__all__ = ["FullModel", "UNITS", "hard_count", "repair", "restrict", "search", "solve_restricted"]
+def phased(roster: np.ndarray, phase: tuple[RosterSpec, float], seed: int = 0, exchange: Any = None) -> np.ndarray:
+    """The LNS under ``phase``'s spec (same people, days and hard rules, other weights) until its
+    end time, from a hard-feasible ``roster``; ``exchange`` trades rosters with a helper in the same
+    phase (rosters are re-measured on receipt, so stale ones are judged fairly), and forgets what it
+    sent, since objectives after the phase are on another scale."""
+    other, until = phase
+    out = search(other, roster, until, seed, 1, FullModel(other, roster), exchange=exchange)
+    if exchange is not None:
+        exchange.restart()
+    return out
+
+
+__all__ = ["FullModel", "UNITS", "hard_count", "phased", "repair", "restrict", "search", "solve_restricted"]

@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 from residency.scheduling import cpsat, lns
 from residency.scheduling.cpsat import RunContext
 from residency.scheduling.roster import model as rmodel
-from residency.scheduling.roster import parallel
+from residency.scheduling.roster import parallel, weekends
 from residency.scheduling.roster.greedy import greedy
 from residency.scheduling.roster.spec import RosterSpec
 from residency.scheduling.roster.units import measure
@@ -35,6 +35,9 @@ COLGEN_SHARE = 0.5  # hybrid: share of the time for column generation (root LP, 
 # (84 x 5 = 420) ten pricing rounds took 28 s, the root LP got nowhere near converging and the dive
 # did not beat the repaired roster (105 % in three runs); the LNS alone with that time: 67 %
 COLGEN_MAX_ROW_CELLS = 300
+# hybrid without column generation, weekends short of people: the LNS searches ``weekends.shaped``
+# (weekends first) until this share of the time limit
+WEEKENDS_FIRST = 0.5
 
 
 @dataclass
@@ -193,8 +196,9 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
         return RosterResult("unknown", None, seconds=time.monotonic() - t0, hard_breaches=[b.message for b in hard])
     size = spec.n_people * spec.horizon * spec.n_shifts
     bound = None
+    colgen_on = COLGEN_SHARE > 0 and size <= FULL_MAX_VARS and spec.horizon * spec.n_shifts <= COLGEN_MAX_ROW_CELLS
     # rows priced by column generation: a dive, the master IP and a lower bound
-    if COLGEN_SHARE > 0 and size <= FULL_MAX_VARS and spec.horizon * spec.n_shifts <= COLGEN_MAX_ROW_CELLS:
+    if colgen_on:
         from residency.scheduling.roster import colgen
 
         cg = colgen.generate(spec, [roster], t0 + COLGEN_SHARE * ctx.time_limit)
@@ -209,26 +213,34 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
     # the helper starts only now: during column generation it took a core from the exact pricing
     # (two threads) and 14 and 18 came out worse (13-14 % and 15-17 % in two runs each, against
     # 1-9 % and 7-10 % without it)
-    helper = parallel.start(spec, roster, deadline, ctx.seed + 1, size <= FULL_MAX_VARS, ctx.workers)
+    phase = None  # (objective of a first phase, its end)
+    if WEEKENDS_FIRST > 0 and not colgen_on and size <= FULL_MAX_VARS and weekends.short(spec):
+        phase = (weekends.shaped(spec), t0 + WEEKENDS_FIRST * ctx.time_limit)
+        ctx.notes.append("roster: the search settled weekends first (weekday under-cover weighed less)")
+    helper = parallel.start(spec, roster, deadline, ctx.seed + 1, size <= FULL_MAX_VARS, ctx.workers, phase)
     if helper is None:
-        return _search(spec, ctx, roster, bound, t0, first, None)
+        return _search(spec, ctx, roster, bound, t0, first, None, phase)
     ctx.notes.append("roster: a second LNS ran on the other core")
     try:
-        return _search(spec, ctx, roster, bound, t0, first, helper)
+        return _search(spec, ctx, roster, bound, t0, first, helper, phase)
     finally:
         helper.close()
 
 
 def _search(spec: RosterSpec, ctx: RunContext, roster: np.ndarray, bound: int | None, t0: float, first: float,
-            helper: parallel.Helper | None) -> RosterResult:  # fmt: skip
+            helper: parallel.Helper | None, phase: tuple[RosterSpec, float] | None = None) -> RosterResult:  # fmt: skip
     """The LNS and (on models up to ``MIP_MAX_CELLS``) HiGHS from ``roster``, the LNS trading rosters
-    with the ``helper`` on the other core when there is one."""
+    with the ``helper`` on the other core when there is one; with ``phase`` (spec, until), the LNS
+    first searches that spec's objective until then."""
     from residency.scheduling.roster import search
 
     deadline = t0 + ctx.time_limit
     size = spec.n_people * spec.horizon * spec.n_shifts
     exchange = None if helper is None else helper.exchange
     threads = max(1, ctx.workers - (helper is not None))
+    if phase is not None and size <= FULL_MAX_VARS:
+        roster = search.phased(roster, phase, ctx.seed, exchange)
+        ctx.report(objective=measure(spec, roster)[0], phase="weekends")
     full = None
     if size <= FULL_MAX_VARS:
         full = search.FullModel(spec, roster)
