@@ -41,8 +41,10 @@ def short(spec: RosterSpec) -> bool:
     return bool(spec.weekends) and need > capacity(spec)
 
 
-def shaped(spec: RosterSpec, share: float = WEEKDAY_SHARE) -> RosterSpec:
-    """``spec`` with each weekday cover need's under-cover weight cut to ``share`` (at least 1)."""
+def shaped(spec: RosterSpec, share: float | None = None) -> RosterSpec:
+    """``spec`` with each weekday cover need's under-cover weight cut to ``share`` of it (at least 1;
+    default ``WEEKDAY_SHARE``)."""
+    share = WEEKDAY_SHARE if share is None else share
     days = {d for w in spec.weekends for d in w}
     cover = [c if c.day in days else replace(c, weight_under=max(1, round(share * c.weight_under))) for c in spec.cover]
     return replace(spec, cover=cover)
