@@ -2,9 +2,9 @@
 
 When the people's maximum weekends cannot cover the weekend shifts (Curtois 19: 535 weekend shifts
 needed, at most 516 workable), the objective turns on who works which weekend and whether they work
-both of its days: each weekend worked on one day only is one more short shift. Weekday shifts, by
-contrast, can nearly always be covered (19's optimum 3149 is almost all weekend shortage). Under the
-true weights the LNS fills weekdays early and then cannot reshape weekends without uncovering a
+both of its days: each weekend worked on one day only is one more short shift. At least 1900 of
+19's optimum 3149 is weekend shortage no roster avoids, and the weekend days planned alone already
+cost about 3130, so weekdays can be covered almost completely. Under the true weights the LNS fills weekdays early and then cannot reshape weekends without uncovering a
 weekday; after 55 s a 19 roster still had 19 one-day weekends and 38 short shifts.
 
 ``shaped`` gives the search an objective for its first phase in which a short weekday shift costs
@@ -17,10 +17,9 @@ from dataclasses import replace
 
 from residency.scheduling.roster.spec import RosterSpec
 
-# weekday under-cover weight in the first phase, as a share of its weight. Instance19, LNS alone
-# from the repaired roster, 60 s, first phase 30 s: 0.2 gave 3708 and 3864 (seeds 0, 1), against
-# 4670 and 3789 unshaped; with a 20 s first phase, 0.2 gave a mean of 4008 over seeds 0-3 (better
-# in 3 of 4, unshaped 4252) and 0.1 gave 3860 and 4092
+# weekday under-cover weight in the first phase, as a share of its weight. Instance19, whole hybrid
+# runs of 60 s with a first phase of 30 s: 0.2 gave a mean of 3803 over 11 runs of seeds 0-4
+# (unshaped: 4035 over the same seeds); 0.1 gave 3944, 3723 and 3810 on seeds 0-2
 WEEKDAY_SHARE = 0.2
 
 
