@@ -238,7 +238,7 @@ def _search(spec: RosterSpec, ctx: RunContext, roster: np.ndarray, bound: int | 
     size = spec.n_people * spec.horizon * spec.n_shifts
     exchange = None if helper is None else helper.exchange
     threads = max(1, ctx.workers - (helper is not None))
-    if phase is not None and size <= FULL_MAX_VARS:
+    if phase is not None:  # set only for whole models
         roster = search.phased(roster, phase, ctx.seed, exchange)
         ctx.report(objective=measure(spec, roster)[0], phase="weekends")
     full = None
