@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 from residency.domain.schedule import CallAssignment
 from residency.scheduling.blockvars import Guard, no_guard
 from residency.scheduling.catalogue import of_layer
-from residency.scheduling.constraints.call import call_available, call_cell, post_call_cells
+from residency.scheduling.constraints.call import afternoon_cell, call_available, post_call_cells
 from residency.scheduling.cpsat import STATUS, RunContext, breakdown, objective, solve
 from residency.scheduling.fill import Base
 from residency.scheduling.problem import Problem
@@ -133,10 +133,7 @@ def solve_residents(
             continue
         pool = problem.program.call_pools[k]
         calls.append(CallAssignment(problem.people[p], problem.days[d], pool.name))
-        cc = call_cell(problem, pool, d)
-        pm = int(grid[p, d, 1])
-        if cc is not None and (problem.counted[pm] or not problem.is_leave[pm]):
-            grid[p, d, 1] = cc  # the afternoon shows the call (its span lies inside the shift)
+        grid[p, d, 1] = afternoon_cell(problem, pool, d, int(grid[p, d, 1]))
         if d + 1 < problem.n_days and pool.post_call_codes:
             for h, code in enumerate(post_call_cells(problem, pool, d + 1, problem.people[p])):
                 grid[p, d + 1, h] = problem.cidx[code]

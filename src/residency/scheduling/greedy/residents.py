@@ -25,7 +25,13 @@ import numpy as np
 
 from residency.domain.schedule import CallAssignment
 from residency.scheduling.constraints.acgme import window_facts
-from residency.scheduling.constraints.call import CATEGORIES, call_available, call_cell, equity_targets, post_call_cells
+from residency.scheduling.constraints.call import (
+    CATEGORIES,
+    afternoon_cell,
+    call_available,
+    equity_targets,
+    post_call_cells,
+)
 from residency.scheduling.constraints.preference import call_costs
 from residency.scheduling.fill import Base
 from residency.scheduling.problem import Problem
@@ -476,10 +482,7 @@ class _Layer:
                 grid[p, d] = off_code
             for d, k in st.call.items():
                 pool = pr.program.call_pools[k]
-                cc = call_cell(pr, pool, d)
-                pm = int(grid[p, d, 1])
-                if cc is not None and (pr.counted[pm] or not pr.is_leave[pm]):
-                    grid[p, d, 1] = cc
+                grid[p, d, 1] = afternoon_cell(pr, pool, d, int(grid[p, d, 1]))
                 if d + 1 < pr.n_days and pool.post_call_codes:
                     for h, code in enumerate(post_call_cells(pr, pool, d + 1, pr.people[p])):
                         grid[p, d + 1, h] = pr.cidx[code]
