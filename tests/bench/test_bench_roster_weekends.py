@@ -3,6 +3,7 @@ the hybrid's first phase under it."""
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import time
 
@@ -102,3 +103,28 @@ def test_bench_hybrid_settles_weekends_first_without_column_generation(instance1
     assert not result.hard_breaches
     ev = evaluate(inst, to_roster(spec, result.roster))
     assert ev.feasible and ev.objective == result.objective
+
+
+def test_bench_complete_weekends_unit_is_hand_computed_and_the_model_agrees():
+    """A works Saturday 5 only (Sunday 6 is a fixed day off): one weekend in part. B works both days
+    of weekend (12, 13) and Saturday 5 alone: one in part. At 50 a weekend, 100 more; the CP-SAT
+    model with every cell fixed costs the same."""
+    spec = to_spec(parse(TWO.format(sunday=1)))
+    roster = spec.empty()
+    roster[0, [0, 5]] = 0
+    roster[1, [5, 12, 13]] = 0
+    base, hard, parts = measure(spec, roster)
+    assert not hard and "R-WKND-FULL" not in parts  # not a rule of the instance
+    weighted = dataclasses.replace(spec, incomplete_weekend_weight=50)
+    obj, hard, parts = measure(weighted, roster)
+    assert not hard and parts["R-WKND-FULL"] == 100 and obj == base + 100
+    assert search.FullModel(weighted, roster).objective == obj
+    roster[1, 6] = 0  # B now works weekend (5, 6) whole as well
+    assert measure(weighted, roster)[2]["R-WKND-FULL"] == 50
+
+
+def test_bench_shaped_objective_prices_weekends_worked_in_part(monkeypatch):
+    spec = to_spec(parse(TWO.format(sunday=1)))
+    assert spec.incomplete_weekend_weight == 0
+    monkeypatch.setattr(weekends, "PART_WEEKEND", 70)
+    assert weekends.shaped(spec).incomplete_weekend_weight == 70

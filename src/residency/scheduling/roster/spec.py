@@ -51,6 +51,10 @@ class RosterSpec:
     on_requests: list[Request] = field(default_factory=list)
     off_requests: list[Request] = field(default_factory=list)
     cover: list[CoverNeed] = field(default_factory=list)
+    # soft: per weekend a person works on some of its days but not all (INRC-II's "complete
+    # weekends"); 0 = not a rule of the instance (Curtois has none; the weekends-first phase uses
+    # it). The units and the CP-SAT model price it; column generation's row costs do not
+    incomplete_weekend_weight: int = 0
     name: str = "roster"
 
     @property

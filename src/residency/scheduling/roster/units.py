@@ -288,6 +288,41 @@ class MaxWeekends(RosterUnit):
 
 
 @unit
+class CompleteWeekends(RosterUnit):
+    """Soft: ``spec.incomplete_weekend_weight`` per weekend worked on some of its days only."""
+
+    id, title, hard = "R-WKND-FULL", "complete weekends", False
+
+    def encode(self, model, spec, v):
+        terms: list[Term] = []
+        if spec.incomplete_weekend_weight <= 0:
+            return terms
+        for p in range(spec.n_people):
+            for k, days in enumerate(spec.weekends):
+                if len(days) < 2:
+                    continue
+                y = model.NewBoolVar(f"wkpart_{p}_{k}")
+                for a in days:
+                    for b in days:
+                        if a != b:
+                            model.Add(v.work[p][a] - v.work[p][b] <= y)
+                terms.append((spec.incomplete_weekend_weight, y))
+        return terms
+
+    def measure(self, spec, roster):
+        if spec.incomplete_weekend_weight <= 0:
+            return []
+        out = []
+        for p in range(spec.n_people):
+            for days in spec.weekends:
+                n = sum(1 for d in days if roster[p, d] != OFF)
+                if 0 < n < len(days):
+                    out.append(Breach(self.id, f"{spec.people[p]}: weekend {days} worked in part", spec.people[p],
+                                      amount=spec.incomplete_weekend_weight))  # fmt: skip
+        return out
+
+
+@unit
 class OnRequests(RosterUnit):
     """Soft: weight w for each shift-on request not granted."""
 
@@ -376,6 +411,6 @@ def measure(spec: RosterSpec, roster: np.ndarray) -> tuple[int, list[Breach], di
         b = u.measure(spec, roster)
         if u.hard:
             hard += b
-        else:
+        elif b or u.id != CompleteWeekends.id:  # not a rule of most instances: no empty entry
             parts[u.id] = int(sum(x.amount for x in b)) * u.weight
     return sum(parts.values()), hard, parts
