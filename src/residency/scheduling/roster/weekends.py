@@ -48,7 +48,7 @@ def short(spec: RosterSpec) -> bool:
 
 def shaped(spec: RosterSpec, share: float | None = None) -> RosterSpec:
     """``spec`` with each weekday cover need's under-cover weight cut to ``share`` of it (at least 1;
-    default ``WEEKDAY_SHARE``)."""
+    default ``WEEKDAY_SHARE``) and each weekend worked on one day only costing ``PART_WEEKEND``."""
     share = WEEKDAY_SHARE if share is None else share
     days = {d for w in spec.weekends for d in w}
     cover = [c if c.day in days else replace(c, weight_under=max(1, round(share * c.weight_under))) for c in spec.cover]
