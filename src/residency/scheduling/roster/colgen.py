@@ -79,6 +79,15 @@ IP_LIMIT = 5.0
 # 0.7 did better (3430 against 3524; whole run 3225 against 3328)
 SECOND_DIVE_LEFT = 0.5
 SECOND_FIRM = 0.9
+# seconds at most for branch-and-price (``branch``) after the dive, on rows priced exactly (1-10)
+# when the root bound does not prove the roster: Curtois 6 came to its optimum 1950 (the dive and
+# the LNS: 1951-1952) and closed the tree within 10 s in whole runs; on 7 it found nothing better
+# than the LNS's 1057 in 120 s, and the LNS after it needs the time
+BRANCH_LIMIT = 10.0
+# ... and only when the roster is within this share of the root bound: from a poor roster (the dive
+# on 7: 1258 against 1055) the tree has nothing to cut and the LNS does better with the time
+# (7: 1058 and 1062 after 10 s of branching, 1057-1058 without)
+BRANCH_GAP = 0.01
 
 
 def row_cost(work: np.ndarray, off: np.ndarray, row: np.ndarray) -> float:
@@ -128,23 +137,34 @@ class Pricer:
         return not measure(self.alone, row[None, :])[1]
 
     def price(
-        self, lam: np.ndarray, deadline: float, exact: bool = True, cells: dict[int, int] | None = None
+        self,
+        lam: np.ndarray,
+        deadline: float,
+        exact: bool = True,
+        cells: dict[int, int] | None = None,
+        banned: set[tuple[int, int]] | None = None,
     ) -> tuple[np.ndarray | None, float, bool]:
-        """(the cheapest legal row for cell costs work - lam, its cost, proven cheapest); not
+        """(the cheapest legal row for cell costs work - lam, its cost, proven cheapest), keeping the
+        fixed ``cells`` (day -> shift or OFF) and none of the ``banned`` (day, shift or OFF); not
         ``exact``: the programme's row, or nothing when it breaks a rule the programme does not
         track."""
         work = self.work - lam
         if not exact:
             dp_work, dp_off = work, self.off
-            if cells:  # fixed cells: every other choice that day costs inf
+            if cells or banned:  # fixed cells: every other choice that day costs inf
                 dp_work, dp_off = work.copy(), self.off.copy()
-                for d, s in cells.items():
+                for d, s in (cells or {}).items():
                     keep = dp_work[d, s] if s != OFF else 0.0
                     dp_work[d, :] = np.inf
                     if s != OFF:
                         dp_work[d, s], dp_off[d] = keep, np.inf
+                for d, s in banned or ():
+                    if s == OFF:
+                        dp_off[d] = np.inf
+                    else:
+                        dp_work[d, s] = np.inf
             row = _dp_row(self.spec, self.p, dp_work, dp_off)
-            if row is not None and self.legal(row) and agrees(row, cells):
+            if row is not None and self.legal(row) and agrees(row, cells, banned):
                 return row, row_cost(work, self.off, row), False
             return None, np.inf, False
         # off costs enter as "- off[d] per day worked" plus a constant
@@ -158,11 +178,11 @@ class Pricer:
         solver.parameters.max_time_in_seconds = max(0.05, min(PRICE_LIMIT, deadline - time.monotonic()))
         solver.parameters.num_workers = 1
         solver.parameters.cp_model_presolve = False
-        saved = self._fix_cells(cells or {})
+        saved = self._fix_cells(cells or {}, banned or set())
         try:
             status = solver.Solve(self.model)
         finally:
-            for i, old in saved:
+            for i, old in reversed(saved):  # a variable set twice gets its first domain back
                 dom = self.model.Proto().variables[i].domain
                 dom[0], dom[1] = old
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -170,23 +190,32 @@ class Pricer:
         row = rmodel.roster_of(solver.ResponseProto().solution, self.alone, self.v)[0]
         return row, row_cost(work, self.off, row), status == cp_model.OPTIMAL
 
-    def _fix_cells(self, cells: dict[int, int]) -> list[tuple[int, tuple[int, int]]]:
-        """Fix the model's variables of ``cells``; returns the domains to restore."""
+    def _fix_cells(self, cells: dict[int, int], banned: set[tuple[int, int]]) -> list[tuple[int, tuple[int, int]]]:
+        """Fix the model's variables of ``cells`` and rule out the ``banned``; returns the domains to
+        restore."""
         proto, saved = self.model.Proto(), []
+        pairs = []
         for d, s_fixed in cells.items():
-            pairs = [(self.v.work[0][d].Index(), int(s_fixed != OFF))]
+            pairs += [(self.v.work[0][d].Index(), int(s_fixed != OFF))]
             pairs += [(x.Index(), int(s == s_fixed)) for s in range(self.spec.n_shifts)
                       if (x := self.v.x.get((0, d, s))) is not None]  # fmt: skip
-            for i, value in pairs:
-                dom = proto.variables[i].domain
-                saved.append((i, (dom[0], dom[1])))  # booleans: a domain of two bounds
-                dom[0] = dom[1] = value
+        for d, s in banned:
+            if s == OFF:
+                pairs.append((self.v.work[0][d].Index(), 1))
+            elif (x := self.v.x.get((0, d, s))) is not None:
+                pairs.append((x.Index(), 0))
+        for i, value in pairs:
+            dom = proto.variables[i].domain
+            saved.append((i, (dom[0], dom[1])))  # booleans: a domain of two bounds
+            dom[0] = dom[1] = value
         return saved
 
 
-def agrees(row: np.ndarray, cells: dict[int, int] | None) -> bool:
-    """``row`` keeps every fixed cell (day -> shift or OFF)."""
-    return not cells or all(row[d] == s for d, s in cells.items())
+def agrees(row: np.ndarray, cells: dict[int, int] | None, banned: set[tuple[int, int]] | None = None) -> bool:
+    """``row`` keeps every fixed cell (day -> shift or OFF) and none of the ``banned``."""
+    return (not cells or all(row[d] == s for d, s in cells.items())) and (
+        not banned or all(row[d] != s for d, s in banned)
+    )
 
 
 def _dp_row(spec: RosterSpec, p: int, work: np.ndarray, off: np.ndarray, rounds: int = 6) -> np.ndarray | None:
@@ -235,6 +264,7 @@ class Master:
         self.of: list[list[int]] = [[] for _ in range(P)]  # column indexes of each person
         self.seen: set[tuple[int, bytes]] = set()
         self.cells: list[dict[int, int]] = [{} for _ in range(P)]  # per person: day -> shift fixed (cell dive)
+        self.banned: list[set[tuple[int, int]]] = [set() for _ in range(P)]  # per person: (day, shift) ruled out
         self.costs = [dp.request_costs(spec, p) for p in range(P)]
 
     def add(self, p: int, row: np.ndarray) -> bool:
@@ -251,21 +281,22 @@ class Master:
                       np.ones(len(idx)))  # fmt: skip
         self.cols.append((p, row.copy()))
         self.of[p].append(len(self.cols) - 1)
-        if not agrees(row, self.cells[p]):
+        if not agrees(row, self.cells[p], self.banned[p]):
             self.h.changeColBounds(self.n_aux + len(self.cols) - 1, 0.0, 0.0)
         return True
 
-    def fix_cells(self, p: int, cells: dict[int, int]) -> None:
-        """Person p's ``cells`` (day -> shift or OFF) fixed on top of earlier ones; ``{}`` after
-        ``clear_cells`` lifts them. Columns that disagree get the upper bound 0."""
+    def fix_cells(self, p: int, cells: dict[int, int], banned: set[tuple[int, int]] | None = None) -> None:
+        """Person p's ``cells`` (day -> shift or OFF) fixed and ``banned`` (day, shift or OFF) ruled
+        out, on top of earlier ones; ``{}`` after ``clear_cells`` lifts them. Columns that disagree
+        get the upper bound 0."""
         self.cells[p].update(cells)
+        self.banned[p].update(banned or ())
         for j in self.of[p]:
-            self.h.changeColBounds(
-                self.n_aux + j, 0.0, highspy.kHighsInf if agrees(self.cols[j][1], self.cells[p]) else 0.0
-            )
+            keep = agrees(self.cols[j][1], self.cells[p], self.banned[p])
+            self.h.changeColBounds(self.n_aux + j, 0.0, highspy.kHighsInf if keep else 0.0)
 
     def clear_cells(self, p: int) -> None:
-        self.cells[p] = {}
+        self.cells[p], self.banned[p] = {}, set()
         self.fix_cells(p, {})
 
     def solve_lp(self) -> tuple[float, np.ndarray, np.ndarray]:
@@ -430,7 +461,7 @@ class Generator:
         return lp, bound, False
 
     def _price(self, p: int, lam: np.ndarray, end: float, exact: bool) -> tuple[int, np.ndarray | None, float, bool]:
-        return (p, *self.pricers[p].price(lam, end, exact, self.master.cells[p]))
+        return (p, *self.pricers[p].price(lam, end, exact, self.master.cells[p], self.master.banned[p]))
 
 
 def dive(gen: Generator, end: float, firm: float | None = None, early: float | None = None) -> np.ndarray:
@@ -532,6 +563,19 @@ def generate(
         print(f"{time.monotonic() - t0:6.1f}s dive {dived_obj}", flush=True)
     if dived_obj < best_obj:
         best, best_obj = dived, dived_obj
+    if BRANCH_LIMIT > 0 and gen.exact and proven is not None and proven < best_obj <= (1 + BRANCH_GAP) * proven:
+        from residency.scheduling.roster import branch
+
+        gen.pool = ThreadPoolExecutor(THREADS)
+        try:
+            end = min(deadline - IP_LIMIT, time.monotonic() + BRANCH_LIMIT)
+            best, best_obj, done = branch.search(gen, best, best_obj, end, verbose)
+        except LPFailed:
+            done = False
+        finally:
+            gen.pool.shutdown()
+        if done:  # the tree was searched to the end: the best roster is optimal
+            proven = bound = best_obj
     if proven is None or best_obj > proven:
         found, _ = gen.master.solve_ip(min(IP_LIMIT, deadline - time.monotonic()), best)
         if found is not None and (found_obj := score(found)) < best_obj:
