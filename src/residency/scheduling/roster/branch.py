@@ -92,8 +92,9 @@ def search(
             nodes += 1
             try:
                 lp, bound, converged = gen.columns(end, list(range(spec.n_people)))
-            except LPFailed:
-                continue  # no row keeps this node's decisions
+            except LPFailed:  # cannot happen (each child keeps a row of every person): no proof then
+                complete = False
+                continue
             if bound is not None and math.ceil(bound - 1e-6) >= best_obj:
                 continue
             if not converged:
