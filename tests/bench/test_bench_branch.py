@@ -185,3 +185,34 @@ def test_branch_search_reaches_the_optimum_of_curtois_6(shared_data):
         gen.pool.shutdown()
     ev = evaluate(inst, to_roster(spec, best))
     assert ev.feasible and ev.objective == best_obj == 1950
+
+
+@pytest.mark.parametrize("requests,needs", FRACTIONAL)
+def test_branch_restarts_draw_cells_and_still_prove_the_optimum(requests, needs):
+    """Restarts decide cells drawn from the most fractional few: each decision is still complete,
+    so a tree searched to the end proves the enumerated optimum, from the worst legal roster."""
+    spec = to_spec(parse(program(requests, needs), "three"))
+    scored = brute_force(spec)
+    worst_obj, worst = max(scored, key=lambda x: x[0])
+    gen = colgen.Generator(spec, [worst])
+    gen.pool.shutdown()  # restarts bring their own
+    best, best_obj, proven = branch.restarts(gen, worst, worst_obj, time.monotonic() + 30, seed=3)
+    assert proven and best_obj == min(obj for obj, _ in scored) == measure(spec, best)[0]
+    assert not any(gen.master.cells) and not any(gen.master.banned)
+
+
+def test_branch_choose_with_a_draw_picks_among_the_most_fractional():
+    """``choose`` with a random draw returns one of the ``RANDOM_TOP`` cells nearest a half, never an
+    integral one; without it, the single nearest."""
+    import random
+
+    share = np.zeros((2, 3, 3))  # 2 people, 3 days, 2 shift types + OFF
+    share[0, 0] = [0.5, 0.0, 0.5]  # the two most fractional
+    share[1, 2] = [0.4, 0.6, 0.0]
+    share[0, 1] = [1.0, 0.0, 0.0]  # integral
+    share[1, 0] = [0.2, 0.1, 0.7]  # only the 0.7 is among the five nearest
+    assert branch.choose(share) in {(0, 0, 0), (0, 0, OFF)}
+    rng = random.Random(0)
+    drawn = {branch.choose(share, rng) for _ in range(200)}
+    expected = {(0, 0, 0), (0, 0, OFF), (1, 2, 0), (1, 2, 1), (1, 0, OFF)}
+    assert drawn == expected

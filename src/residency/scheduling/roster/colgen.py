@@ -364,6 +364,9 @@ class ColgenResult:
     bound: float | None = None  # a proven lower bound (exact pricing), else None
     columns: int = 0
     rounds: int = 0
+    # the generator, kept when a converged exact root did not prove the roster: branch-and-price
+    # restarts can go on from it later (``branch.restarts``)
+    generator: Generator | None = None
 
 
 class Generator:
@@ -582,4 +585,5 @@ def generate(
             best, best_obj = found, found_obj
     if verbose:
         print(f"{time.monotonic() - t0:6.1f}s ip {best_obj} lp {lp} bound {bound}")
-    return ColgenResult(best, int(best_obj), lp, bound, len(gen.master.cols), gen.rounds)
+    keep = gen if gen.exact and proven is not None and best_obj > proven else None
+    return ColgenResult(best, int(best_obj), lp, bound, len(gen.master.cols), gen.rounds, keep)

@@ -38,6 +38,10 @@ COLGEN_MAX_ROW_CELLS = 300
 # hybrid without column generation, weekends short of people: the LNS searches ``weekends.shaped``
 # (weekends first) until this share of the time limit
 WEEKENDS_FIRST = 0.5
+# hybrid, when column generation's exact root bound did not prove the roster (Curtois 5-9): from
+# this share of the time limit the main search gives its core to branch-and-price restarts from
+# its roster (``branch.restarts``) while the helper's LNS goes on
+BRANCH_LATE = 0.5
 
 
 @dataclass
@@ -196,6 +200,7 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
         return RosterResult("unknown", None, seconds=time.monotonic() - t0, hard_breaches=[b.message for b in hard])
     size = spec.n_people * spec.horizon * spec.n_shifts
     bound = None
+    late = None  # column generation's master, for branch-and-price late in the run
     colgen_on = COLGEN_SHARE > 0 and size <= FULL_MAX_VARS and spec.horizon * spec.n_shifts <= COLGEN_MAX_ROW_CELLS
     # rows priced by column generation: a dive, the master IP and a lower bound
     if colgen_on:
@@ -210,6 +215,7 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
         if bound is not None and obj <= bound:
             _, _, parts = measure(spec, roster)
             return RosterResult("optimal", roster, obj, bound, time.monotonic() - t0, [], parts, first)
+        late = cg.generator if BRANCH_LATE > 0 else None
     # the helper starts only now: during column generation it took a core from the exact pricing
     # (two threads) and 14 and 18 came out worse (13-14 % and 15-17 % in two runs each, against
     # 1-9 % and 7-10 % without it)
@@ -219,19 +225,21 @@ def _hybrid(spec: RosterSpec, ctx: RunContext, start: np.ndarray, t0: float) -> 
         ctx.notes.append("roster: the search settled weekends first (weekday under-cover weighed less)")
     helper = parallel.start(spec, roster, deadline, ctx.seed + 1, size <= FULL_MAX_VARS, ctx.workers, phase)
     if helper is None:
-        return _search(spec, ctx, roster, bound, t0, first, None, phase)
+        return _search(spec, ctx, roster, bound, t0, first, None, phase, late)
     ctx.notes.append("roster: a second LNS ran on the other core")
     try:
-        return _search(spec, ctx, roster, bound, t0, first, helper, phase)
+        return _search(spec, ctx, roster, bound, t0, first, helper, phase, late)
     finally:
         helper.close()
 
 
 def _search(spec: RosterSpec, ctx: RunContext, roster: np.ndarray, bound: int | None, t0: float, first: float,
-            helper: parallel.Helper | None, phase: tuple[RosterSpec, float] | None = None) -> RosterResult:  # fmt: skip
+            helper: parallel.Helper | None, phase: tuple[RosterSpec, float] | None = None,
+            late: Any = None) -> RosterResult:  # fmt: skip
     """The LNS and (on models up to ``MIP_MAX_CELLS``) HiGHS from ``roster``, the LNS trading rosters
     with the ``helper`` on the other core when there is one; with ``phase`` (spec, until), the LNS
-    first searches that spec's objective until then."""
+    first searches that spec's objective until then; with ``late`` (a column-generation
+    ``Generator``), branch-and-price restarts take the main search's place from ``BRANCH_LATE``."""
     from residency.scheduling.roster import search
 
     deadline = t0 + ctx.time_limit
@@ -273,8 +281,11 @@ def _search(spec: RosterSpec, ctx: RunContext, roster: np.ndarray, bound: int | 
             if warm.status == "optimal" and not mip_hard:
                 obj, hard, parts = measure(spec, roster)
                 return RosterResult("optimal", roster, obj, warm.bound, time.monotonic() - t0, [], parts, first)
-    roster = search.search(spec, roster, deadline - 0.1, ctx.seed, 1, full, on_improve=improved, bound=bound,
+    switch = deadline - 0.1 if late is None else max(time.monotonic(), t0 + BRANCH_LATE * ctx.time_limit)
+    roster = search.search(spec, roster, switch, ctx.seed, 1, full, on_improve=improved, bound=bound,
                            exchange=exchange)  # fmt: skip
+    if late is not None:
+        roster, bound = _branch_late(spec, late, roster, bound, deadline, ctx.seed, exchange, improved)
     obj, hard, parts = measure(spec, roster)
     last = None if helper is None else helper.close(wait=parallel.MARGIN)
     if last is not None:  # the helper's final improvement came after the main search's last look
@@ -285,6 +296,29 @@ def _search(spec: RosterSpec, ctx: RunContext, roster: np.ndarray, bound: int | 
     status = "optimal" if bound is not None and obj <= bound + 1e-6 and not hard else "feasible"
     return RosterResult(status if not hard else "infeasible", roster, obj, floor_bound(spec, bound),
                         time.monotonic() - t0, [b.message for b in hard], parts, first)  # fmt: skip
+
+
+def _branch_late(spec, gen, roster, bound, deadline, seed, exchange, improved):  # fmt: skip
+    """Branch-and-price restarts from the better of ``roster`` and the helper's until ``deadline``;
+    (roster, bound) - the bound is the roster's objective when a tree was searched to the end.
+    Curtois 7, whose LNS stops at 1057-1058 (optimum 1056), is what it is for."""
+    from residency.scheduling.roster import branch
+
+    obj = measure(spec, roster)[0]
+    other = None if exchange is None else exchange(obj, roster)
+    if other is not None:
+        other_obj, other_hard, _ = measure(spec, other)
+        if not other_hard and other_obj < obj:
+            roster, obj = other.copy(), other_obj
+    if bound is not None and obj <= bound:
+        return roster, bound
+    found, found_obj, proven = branch.restarts(gen, roster, obj, deadline - 0.3, seed)
+    if found_obj < obj and not measure(spec, found)[1]:
+        roster, obj = found, found_obj
+        improved(int(obj))
+        if exchange is not None:
+            exchange(obj, roster)
+    return roster, (int(obj) if proven else bound)
 
 
 def floor_bound(spec: RosterSpec, bound: float | None) -> float | None:
