@@ -102,7 +102,7 @@ def test_branch_examples_have_a_fractional_root(requests, needs):
     gen = colgen.Generator(spec, [worst])
     try:
         _lp, _bound, converged = gen.columns(time.monotonic() + 30, list(range(spec.n_people)))
-        share, _top = branch.shares(gen)
+        share, _top = colgen.shares(gen.master)
     finally:
         gen.pool.shutdown()
     assert converged and branch.choose(share) is not None

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from residency.scheduling.roster.colgen import EPS, THREADS, Generator, LPFailed
+from residency.scheduling.roster.colgen import EPS, THREADS, Generator, LPFailed, shares
 from residency.scheduling.roster.spec import OFF
 from residency.scheduling.roster.units import measure
 
@@ -49,22 +49,6 @@ def apply(gen: Generator, decisions: tuple[Decision, ...]) -> None:
         if m.cells[p] or m.banned[p] or p in cells or p in banned:
             m.cells[p], m.banned[p] = {}, set()
             m.fix_cells(p, cells.get(p, {}), banned.get(p))
-
-
-def shares(gen: Generator) -> tuple[np.ndarray, dict[int, tuple[float, int]]]:
-    """The LP's share of every (person, day, shift slot - OFF last) and each person's largest column
-    (value, index)."""
-    m, spec = gen.master, gen.spec
-    values = np.array(m.h.getSolution().col_value)[m.n_aux :]
-    share = np.zeros((spec.n_people, spec.horizon, spec.n_shifts + 1))
-    top: dict[int, tuple[float, int]] = {}
-    days = np.arange(spec.horizon)
-    for k, (p, row) in enumerate(m.cols):
-        if values[k] > EPS:
-            share[p, days, row] += values[k]
-            if p not in top or values[k] > top[p][0]:
-                top[p] = (values[k], k)
-    return share, top
 
 
 def choose(share: np.ndarray, rng: random.Random | None = None) -> tuple[int, int, int] | None:
@@ -123,7 +107,7 @@ def search(
                 complete &= bound is not None and bound >= lp - 1e-6  # every pricing proven
                 if math.ceil(lp - 1e-6) >= best_obj:
                     continue
-            share, top = shares(gen)
+            share, top = shares(gen.master)
             roster = spec.empty()
             for p, (_x, k) in top.items():
                 roster[p] = gen.master.cols[k][1]

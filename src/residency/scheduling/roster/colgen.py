@@ -467,6 +467,22 @@ class Generator:
         return (p, *self.pricers[p].price(lam, end, exact, self.master.cells[p], self.master.banned[p]))
 
 
+def shares(m: Master) -> tuple[np.ndarray, dict[int, tuple[float, int]]]:
+    """The master LP's share of every (person, day, shift slot - OFF in the last one) and each
+    person's largest column (value, index), from the last solve."""
+    spec = m.spec
+    values = np.array(m.h.getSolution().col_value)[m.n_aux :]
+    share = np.zeros((spec.n_people, spec.horizon, spec.n_shifts + 1))
+    top: dict[int, tuple[float, int]] = {}
+    days = np.arange(spec.horizon)
+    for k, (p, row) in enumerate(m.cols):
+        if values[k] > EPS:
+            share[p, days, row] += values[k]
+            if p not in top or values[k] > top[p][0]:
+                top[p] = (values[k], k)
+    return share, top
+
+
 def dive(gen: Generator, end: float, firm: float | None = None, early: float | None = None) -> np.ndarray:
     """Fix cells rather than whole rows: per person, the cells where the person's largest column
     agrees with an LP share of at least ``firm`` (``DIVE_FIRM``; ``early`` instead in the first
@@ -486,14 +502,7 @@ def dive(gen: Generator, end: float, firm: float | None = None, early: float | N
             if not late:
                 gen.columns(end, list(range(P)), DIVE_ROUNDS, exact_end=False)
             m.solve_lp()
-            values = np.array(m.h.getSolution().col_value)[m.n_aux :]
-            top: dict[int, tuple[float, int]] = {}
-            share = np.zeros((P, H, spec.n_shifts + 1))  # OFF (-1) lands in the last slot
-            for k, (p, row) in enumerate(m.cols):
-                if values[k] > EPS:
-                    share[p, np.arange(H), row] += values[k]
-                    if p not in top or values[k] > top[p][0]:
-                        top[p] = (values[k], k)
+            share, top = shares(m)
             if late or all(x >= 1 - 1e-6 for x, _k in top.values()):
                 roster = spec.empty()
                 for p, (_x, k) in top.items():
